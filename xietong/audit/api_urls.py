@@ -1,0 +1,56 @@
+"""GET /api/v1/audit/entries/?model=org.department&object_id=5 — administrators only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission
+
+from xietong.audit.models import AuditEntry
+
+
+class IsOrgAdmin(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and (user.is_admin or user.is_superuser))
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = ("id", "at", "actor", "actor_repr", "object_id", "object_repr", "action", "changes")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("model", OpenApiTypes.STR, required=True, description="app_label.model, e.g. org.department"),
+        OpenApiParameter("object_id", OpenApiTypes.STR, required=True),
+    ]
+)
+class AuditEntryListApi(generics.ListAPIView):
+    serializer_class = AuditEntrySerializer
+    permission_classes = [IsOrgAdmin]
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        params = self.request.query_params
+        if not params.get("model") or not params.get("object_id"):
+            raise ValidationError({"model": ["required"], "object_id": ["required"]})
+        try:
+            model = apps.get_model(params["model"])
+        except (LookupError, ValueError) as exc:
+            raise NotFound from exc
+        ct = ContentType.objects.get_for_model(model)
+        return AuditEntry.objects.filter(content_type=ct, object_id=params["object_id"]).select_related("actor")
+
+
+urlpatterns = [path("entries/", AuditEntryListApi.as_view(), name="audit_entries")]

@@ -1,0 +1,72 @@
+"""Writing the audit trail. Every service that writes calls ``audit_record`` inside its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from xietong.audit.models import AuditEntry
+from xietong.common import clock
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit_record(*, actor: Any, obj: models.Model, action: str, changes: dict[str, Any] | None = None) -> AuditEntry:
+    """Record that ``actor`` (a person, or None for the system) did ``action`` to ``obj``.
+
+    ``changes`` is always ``{field: [old, new]}`` (old is None on creation).
+    """
+    return AuditEntry.objects.create(
+        at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_repr=str(actor) if actor is not None else "system",
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        changes=_jsonable(changes or {}),
+    )
+
+
+def diff_fields(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """The fields of ``values`` that differ from ``obj``: {field: [old, new]}."""
+    changed: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changed[field] = [_jsonable(old), _jsonable(new)]
+    return changed
+
+
+def audit_bulk(*, actor: Any, entries: list[tuple[models.Model, str, dict[str, Any]]]) -> None:
+    """Record many (object, action, changes) at once, for imports."""
+    at = clock.now()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    actor_repr = str(actor) if actor is not None else "system"
+    rows = [
+        AuditEntry(
+            at=at,
+            actor=actor_obj,
+            actor_repr=actor_repr,
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action=action,
+            changes=_jsonable(changes),
+        )
+        for obj, action, changes in entries
+        if obj is not None
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)

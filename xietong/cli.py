@@ -1,0 +1,17 @@
+"""`xietong …`: Django's management commands plus xietong's own (import, export, report, serve, demo)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["xietong", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from xietong.common import views_home
+
+urlpatterns = [
+    path("", views_home.home, name="home"),
+    path("accounts/", include("xietong.accounts.urls")),
+    path("org/", include("xietong.org.urls")),
+    path("packages/", include("xietong.packages.urls")),
+    path("audit/", include("xietong.audit.urls")),
+    path("api/v1/", include("xietong.api.urls")),
+    path("admin/", admin.site.urls),
+]

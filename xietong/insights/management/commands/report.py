@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from xietong.common import clock
+from xietong.insights.report import build_report
+from xietong.org.selectors import organization_get
+
+AS_OF = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
+
+
+def parse_as_of(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 date or datetime; without an offset it is organization-local time."""
+    if not AS_OF.match(text):
+        raise ValueError(text)
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+class Command(BaseCommand):
+    help = "Print the collaboration figures of metrics.md as of an instant."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", help="ISO 8601 datetime (organization-local without an offset); default now")
+        parser.add_argument("--json", action="store_true", help="print one JSON object (metrics.md, The report)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        org = organization_get()
+        tz = ZoneInfo(org.timezone if org else "Asia/Shanghai")
+        if options["as_of"]:
+            try:
+                as_of = parse_as_of(options["as_of"], tz)
+            except ValueError as exc:
+                raise CommandError(
+                    _("“{value}” is not a date or datetime such as 2026-06-30T18:00:00+08:00").format(
+                        value=options["as_of"]
+                    )
+                ) from exc
+        else:
+            as_of = clock.now()
+        report = build_report(as_of, tz)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, sort_keys=True))
+        else:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, sort_keys=True, indent=2))

@@ -1,0 +1,114 @@
+"""Import an organization package: read every section, check, then apply all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from xietong.packages.document import Document, DocumentError, Problem, Reader, load_document
+from xietong.packages.registry import RECORD_KEYS, TOP_LEVEL_KEYS, Change, ImportContext, handler_for, handlers
+
+
+class ImportFailed(Exception):
+    """The package has problems; nothing was changed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclasses.dataclass
+class ImportResult:
+    changes: list[Change]
+    dry_run: bool
+
+    def counts(self) -> dict[str, Counter[str]]:
+        counts: dict[str, Counter[str]] = {}
+        for change in self.changes:
+            counts.setdefault(change.section, Counter())[change.action] += 1
+        return counts
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+
+def package_import(*, raw: bytes, actor: Any = None, dry_run: bool = False, partial: bool = False) -> ImportResult:
+    """Import a package file. Raises ImportFailed with every problem found; then nothing changed.
+
+    ``dry_run`` applies inside the transaction and rolls back: the result is the preview of what
+    a real import would change. ``partial`` lets a file leave out the required sections (used by
+    the spreadsheet import, which carries departments and people only).
+    """
+    try:
+        doc = load_document(raw)
+    except DocumentError as exc:
+        raise ImportFailed(exc.problems) from exc
+    return import_document(doc, actor=actor, dry_run=dry_run, partial=partial)
+
+
+def import_document(doc: Document, *, actor: Any = None, dry_run: bool = False, partial: bool = False) -> ImportResult:
+    reader = Reader(doc)
+    ctx = ImportContext(reader, actor=actor)
+    required = () if partial else ("version", "organization", "departments")
+    top = reader.mapping("", doc.data, required=required, optional=[k for k in TOP_LEVEL_KEYS if k not in required])
+    if top is None:
+        raise ImportFailed(reader.problems)
+    if "version" in top:
+        version = reader.integer("version", top["version"])
+        if version is not None and version != 1:
+            reader.error(
+                "version", _("this is format version {version}; xietong reads version 1").format(version=version)
+            )
+
+    # Sections are read in the format's key order (the organization first: its timezone reads the
+    # datetimes of the rest); cross-references are checked once every section was read.
+    for key in TOP_LEVEL_KEYS:
+        if key == "version" or key not in top:
+            continue
+        if key == "records":
+            records = reader.mapping("records", top[key], required=(), optional=RECORD_KEYS) or {}
+            for sub in RECORD_KEYS:
+                if sub in records:
+                    _read_section(ctx, f"records.{sub}", records[sub])
+        else:
+            _read_section(ctx, key, top[key])
+    present = [h for h in handlers() if h.key in ctx.parsed]
+    for handler in present:
+        handler.check(ctx)
+    if reader.problems:
+        raise ImportFailed(_sorted(reader.problems))
+
+    with transaction.atomic():
+        for handler in present:
+            handler.apply(ctx)
+        for handler in present:
+            handler.apply_links(ctx)
+        _audit(ctx)
+        if dry_run:
+            transaction.set_rollback(True)
+    return ImportResult(changes=ctx.changes, dry_run=dry_run)
+
+
+def _read_section(ctx: ImportContext, key: str, value: Any) -> None:
+    handler = handler_for(key)
+    if handler is None:
+        ctx.error(key, _("the section “{key}” is not supported by this version of xietong yet").format(key=key))
+        return
+    ctx.parsed.setdefault(key, None)
+    handler.read(ctx, key, value)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.path))
+
+
+def _audit(ctx: ImportContext) -> None:
+    """One audit entry per created or updated object, written in bulk."""
+    from xietong.audit.services import audit_bulk
+
+    audit_bulk(actor=ctx.actor, entries=[(c.obj, f"import.{c.action}", c.fields) for c in ctx.changes])
