@@ -858,6 +858,9 @@ _MISREAD_RES = (
 _PLAIN_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_/(.")
 _PLAIN_REST = _PLAIN_FIRST | frozenset("-+);=@~$^ ")
 _FLOW_WIDTH = 140
+# libyaml's safe loader when PyYAML has it (same YAML 1.1 reading, much faster), for the
+# read-back check of strings written unquoted.
+_CHECK_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_LIST_WIDTH = 80
 
 
@@ -878,14 +881,14 @@ def _plain_is_safe(text: str) -> bool:
         return False
     if any(pattern.match(text) for pattern in _MISREAD_RES):
         return False
-    try:  # belt and braces: read it back in every context we write it in
-        return bool(
-            yaml.safe_load(f"k: {text}\n") == {"k": text}
-            and yaml.safe_load(f"{text}: v\n") == {text: "v"}
-            and yaml.safe_load(f"- [{text}, {{k: {text}}}]\n") == [[text, {"k": text}]]
-        )
+    # Belt and braces: read it back, as PyYAML would, in every context we write it in (a
+    # mapping value, a key, a flow list item, a flow mapping value).
+    probe = f'"0": {text}\n{text}: v\n"1": [{text}, {{"2": {text}}}]\n'
+    try:
+        loaded = yaml.load(probe, Loader=_CHECK_LOADER)
     except yaml.YAMLError:
         return False
+    return bool(loaded == {"0": text, text: "v", "1": [text, {"2": text}]})
 
 
 def _block_is_safe(text: str) -> bool:

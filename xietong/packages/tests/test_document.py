@@ -424,7 +424,9 @@ def test_utf8_bom_is_allowed() -> None:
     assert doc.data == {"name": "总"}
 
 
-@pytest.mark.parametrize("raw", [b"", b"   \n\n\t\n", b"# only a comment\n  # and another\n", b"---\n", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize(
+    "raw", [b"", b"   \n\n\t\n", b"# only a comment\n  # and another\n", b"---\n", b"--- # c\n", b"\xef\xbb\xbf"]
+)
 def test_empty_or_comment_only_file_is_empty(raw: bytes) -> None:
     # given a file with nothing in it but whitespace or comments
     # then the one problem is that the file is empty
@@ -1137,7 +1139,8 @@ def test_dump_writes_dates_as_quoted_iso_text() -> None:
 
 def test_dump_round_trip_of_random_tricky_strings() -> None:
     # given many random strings built from YAML's special characters, digits and CJK text
-    alphabet = list("ab09 :#-?,[]{}&*!|>'\"%@`~=<.+_\\/\t\n\r") + ["总", "\u3000", "\x85", "\u2028", "\ufeff", "🎉"]
+    alphabet = [*"ab09 :#-?,[]{}&*!|>'\"%@`~=<.+_\\/\t\n\rTZyYnN", "总", "\u3000", "\x85", "\u2028", "\u2029"]
+    alphabet += ["\ufeff", "🎉", "\x00", "\x7f", "\xa0", "\u200b", "\x1b"]
     rng = random.Random(20260302)
     strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(1500)]
     data = {"values": strings, "keys": {s: str(i) for i, s in enumerate(strings)}}
