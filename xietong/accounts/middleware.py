@@ -30,12 +30,11 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = request_language(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        with translation.override(language):  # restores the caller's language afterwards
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch = response.headers.get("Vary", "")
-        if "Cookie" not in patch:
-            response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
-        translation.deactivate()
+        vary = response.headers.get("Vary", "")
+        if "Cookie" not in vary:
+            response.headers["Vary"] = f"{vary}, Cookie" if vary else "Cookie"
         return response

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from xietong.common.exceptions import ApplicationError
@@ -28,14 +29,33 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def _api_field_names(errors: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """Errors keyed by model field (as services and ``full_clean`` report them) keyed by the names
+    the caller sent instead: ``is_active`` → ``active`` when the serializer renames it, and
+    ``__all__`` → ``non_field_errors``."""
+    names: dict[str, str] = {NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY}
+    view = context.get("view")
+    get_serializer_class = getattr(view, "get_serializer_class", None)
+    if get_serializer_class is not None:
+        try:
+            fields = get_serializer_class()().fields
+        except AssertionError:  # DRF: the view has no serializer_class; keep the model's names
+            fields = {}
+        names |= {field.source: name for name, field in fields.items() if field.source != name}
+    return {names.get(key, key): value for key, value in errors.items()}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         body: dict[str, Any] = {"status": 400, "code": exc.code, "message": str(exc.message)}
         if exc.field_errors:
-            body["fields"] = _flatten(exc.field_errors)
+            body["fields"] = _flatten(_api_field_names(exc.field_errors, context))
         return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(_api_field_names(exc.message_dict, context))
+        else:
+            exc = exceptions.ValidationError(exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -8,12 +8,14 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 
+from xietong.api.views import CallerLanguageMixin
 from xietong.audit.models import AuditEntry
 
 
@@ -37,14 +39,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         OpenApiParameter("object_id", OpenApiTypes.STR, required=True),
     ]
 )
-class AuditEntryListApi(generics.ListAPIView):
+class AuditEntryListApi(CallerLanguageMixin, generics.ListAPIView):
     serializer_class = AuditEntrySerializer
     permission_classes = [IsOrgAdmin]
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         params = self.request.query_params
-        if not params.get("model") or not params.get("object_id"):
-            raise ValidationError({"model": ["required"], "object_id": ["required"]})
+        missing = {name: [_("This field is required.")] for name in ("model", "object_id") if not params.get(name)}
+        if missing:
+            raise ValidationError(missing)
         try:
             model = apps.get_model(params["model"])
         except (LookupError, ValueError) as exc:

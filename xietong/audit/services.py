@@ -40,6 +40,11 @@ def audit_record(*, actor: Any, obj: models.Model, action: str, changes: dict[st
     )
 
 
+def creation_changes(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """The audit changes of a new object: {field: [None, value]} for the fields given a value."""
+    return {field: [None, _jsonable(value)] for field, value in values.items() if value not in (None, "", [], {})}
+
+
 def diff_fields(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
     """The fields of ``values`` that differ from ``obj``: {field: [old, new]}."""
     changed: dict[str, list[Any]] = {}

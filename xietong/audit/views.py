@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -26,7 +26,10 @@ def object_log(request: HttpRequest, model: str, pk: str) -> HttpResponse:
         model_class = apps.get_model(model)
     except (LookupError, ValueError) as exc:
         raise Http404 from exc
-    obj = model_class._default_manager.filter(pk=pk).first()
+    try:
+        obj = model_class._default_manager.filter(pk=pk).first()
+    except (ValueError, ValidationError) as exc:  # "abc" for an integer pk, a malformed UUID…
+        raise Http404 from exc
     if obj is None:
         raise Http404
     page = Paginator(audit_entries_for(obj), 50).get_page(request.GET.get("page"))

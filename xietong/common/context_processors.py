@@ -13,11 +13,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "admin_nav_items": [], "ui_languages": settings.LANGUAGES}
     path = request.path
-    items = items_for(user)
-    for item in items:
-        item["active"] = path.startswith(item["url"]) and (item["url"] != "/" or path == "/")
+    items, admin_items = items_for(user), items_for(user, "admin")
+    # The entry whose URL is the longest prefix of the path is the current one (/org/people/ is
+    # "People", not also "Departments" at /org/).
+    matches = [i for i in [*items, *admin_items] if path.startswith(i["url"])]
+    current = max(matches, key=lambda i: len(i["url"]))["key"] if matches else None
+    for item in [*items, *admin_items]:
+        item["active"] = item["key"] == current
     return {
         "nav_items": items,
-        "admin_nav_items": items_for(user, "admin"),
+        "admin_nav_items": admin_items,
+        "admin_nav_active": any(i["active"] for i in admin_items),
         "ui_languages": settings.LANGUAGES,
     }

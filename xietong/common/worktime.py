@@ -639,6 +639,12 @@ class Schedule:
             _("This schedule has no working time within 50 years after {day}.").format(day=last_work.isoformat())
         )
 
+    def due(self, start: datetime, limit: Duration | str) -> datetime:
+        """The due instant of something started at ``start`` with a working-time ``limit``
+        (metrics.md, "due instants"): ``add_working_time(start, limit)`` on this schedule."""
+        duration = parse_duration(limit) if isinstance(limit, str) else limit
+        return self.add_working_time(start, duration.to_timedelta(self))
+
 
 # ----------------------------------------------------------------------- Duration
 

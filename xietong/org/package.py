@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xietong.common.worktime import Schedule, ScheduleError, cn_calendar
 from xietong.org.models import Committee, Department, Organization, Person
+from xietong.org.selectors import clear_org_caches
 from xietong.packages.registry import ExportContext, ImportContext, SectionHandler, register
 
 LEVELS = [choice.value for choice in Person.Level]
 ROLES = ("admin", "coordinator")
+SCHEDULE_KEYS = ("working_hours", "days", "holidays", "workdays")
 
 
 def _read_schedule(ctx: ImportContext, path: str, value: Any) -> dict[str, Any] | None:
     """A schedule mapping, validated and normalised (Schedule.to_spec), or None with problems recorded."""
     if value is None:
         return None
-    if not isinstance(value, dict):
-        ctx.error(path, _("expected a mapping with working_hours, days, holidays and workdays"))
+    # The reader checks the keys first, so that a typo gets a "did you mean" like everywhere else.
+    problems = len(ctx.reader.problems)
+    spec = ctx.reader.mapping(path, value, required=(), optional=SCHEDULE_KEYS)
+    if spec is None:
         return None
     try:
-        return Schedule.from_spec(value, ctx.tz).to_spec()
+        schedule = Schedule.from_spec(spec, ctx.tz).to_spec()
     except ScheduleError as exc:
         for rel, message in exc.errors:
             ctx.error(f"{path}.{rel}" if rel else path, message)
         return None
+    return schedule if len(ctx.reader.problems) == problems else None
 
 
 def export_schedule(spec: dict[str, Any] | None, tz: str, ctx: ExportContext) -> dict[str, Any]:
@@ -45,6 +52,26 @@ def export_schedule(spec: dict[str, Any] | None, tz: str, ctx: ExportContext) ->
             workdays |= {d.isoformat() for d in makeup} - set(spec["holidays"])
         spec["holidays"], spec["workdays"] = sorted(holidays), sorted(workdays)
     return spec
+
+
+def _same_schedule(stored: dict[str, Any] | None, wanted: dict[str, Any] | None, tz: ZoneInfo) -> bool:
+    """Whether two schedules give the same working days. With ``days: cn``, listed days that only
+    repeat the official calendar change nothing: export lists them, and an exported file must match
+    the schedule it came from."""
+
+    def meaning(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+        if spec is None:
+            return None
+        try:
+            spec = Schedule.from_spec(spec, tz).to_spec()
+        except ScheduleError:
+            return spec  # stored before a rule changed: compared as it is
+        if spec["days"] == "cn":
+            for key, index in (("holidays", 0), ("workdays", 1)):
+                spec[key] = [d for d in spec[key] if date.fromisoformat(d) not in cn_calendar(int(d[:4]))[index]]
+        return spec
+
+    return meaning(stored) == meaning(wanted)
 
 
 def _department_codes() -> list[str]:
@@ -86,13 +113,17 @@ class OrganizationSection(SectionHandler):
         }
 
     def apply(self, ctx: ImportContext) -> None:
+        transaction.on_commit(clear_org_caches)
         wanted = ctx.parsed[self.key]
         org = Organization.objects.filter(pk=1).first()
         if org is None:
             org = Organization.objects.create(pk=1, **wanted)
             ctx.record(self.key, wanted["name"], "create", {k: [None, v] for k, v in wanted.items()}, org)
             return
-        changed = _changed({f: getattr(org, f) for f in wanted}, wanted)
+        current = {f: getattr(org, f) for f in wanted}
+        if _same_schedule(current["schedule"], wanted["schedule"], ctx.tz):
+            wanted = {**wanted, "schedule": current["schedule"]}
+        changed = _changed(current, wanted)
         if changed:
             for field, (_old, new) in changed.items():
                 setattr(org, field, new)
@@ -181,6 +212,7 @@ class DepartmentsSection(SectionHandler):
         parents: dict[str, str | None] = dict(Department.objects.values_list("code", "parent__code"))
         parents.update({d.code: d.values["parent"] for d in depts})
         paths = {d.code: d.path for d in depts}
+        position = {code: i for i, code in enumerate(paths)}
         reported: set[str] = set()
         for start in paths:
             seen: list[str] = []
@@ -191,7 +223,7 @@ class DepartmentsSection(SectionHandler):
             if node is not None and node in seen:
                 cycle = seen[seen.index(node) :]
                 reported.update(cycle)
-                first = min(cycle, key=lambda c: paths.get(c, "~"))
+                first = min(cycle, key=lambda c: position.get(c, len(position)))  # the first in the file
                 ring = cycle[cycle.index(first) :] + cycle[: cycle.index(first)] + [first]
                 ctx.error(
                     f"{paths.get(first, self.key)}.parent",
@@ -200,16 +232,16 @@ class DepartmentsSection(SectionHandler):
             reported.update(seen)
 
     def apply(self, ctx: ImportContext) -> None:
+        transaction.on_commit(clear_org_caches)  # the cached schedules of the departments
         depts: list[_Dept] = ctx.parsed[self.key]
         existing = {d.code: d for d in Department.objects.select_related("parent")}
         new = [Department(code=d.code, name=d.values["name"]) for d in depts if d.code not in existing]
         Department.objects.bulk_create(new, batch_size=1000)
         by_code = {d.code: d for d in Department.objects.all()}
-        self._created = {d.code for d in new}
         updates: list[Department] = []
         for d in depts:
             obj = by_code[d.code]
-            wanted = {**d.values, "parent": d.values["parent"]}
+            wanted = dict(d.values)
             before = existing.get(d.code)
             current: dict[str, Any] = {}
             if before is not None:
@@ -219,12 +251,14 @@ class DepartmentsSection(SectionHandler):
                     "schedule": before.schedule,
                     "is_active": before.is_active,
                 }
+                if _same_schedule(before.schedule, wanted["schedule"], ctx.tz):
+                    wanted["schedule"] = before.schedule
             changed = _changed(current, wanted)
-            obj.name, obj.schedule, obj.is_active = d.values["name"], d.values["schedule"], d.values["is_active"]
-            obj.parent = by_code[d.values["parent"]] if d.values["parent"] else None
+            obj.name, obj.schedule, obj.is_active = wanted["name"], wanted["schedule"], wanted["is_active"]
+            obj.parent = by_code[wanted["parent"]] if wanted["parent"] else None
             if changed:
                 updates.append(obj)
-                ctx.record(self.key, d.code, "create" if d.code in self._created else "update", changed, obj)
+                ctx.record(self.key, d.code, "update" if before else "create", changed, obj)
         Department.objects.bulk_update(updates, ["name", "parent", "schedule", "is_active"], batch_size=1000)
 
     def apply_links(self, ctx: ImportContext) -> None:
@@ -339,10 +373,18 @@ class PeopleSection(SectionHandler):
 
     def check(self, ctx: ImportContext) -> None:
         ctx.load_existing("department", _department_codes)
-        for item_path, _username, values in ctx.parsed[self.key]:
+        actor = ctx.actor
+        for item_path, username, values in ctx.parsed[self.key]:
             code = values["department"]
             if code is not None and not ctx.exists("department", code):
                 ctx.error(f"{item_path}.department", _("no department has the code “{code}”").format(code=code))
+            # As in person_update: the importing administrator must not lock themself out.
+            if (
+                actor is not None
+                and username == actor.username
+                and (not values["is_active"] or (actor.is_admin and not values["is_admin"]))
+            ):
+                ctx.error(item_path, _("You cannot deactivate yourself or remove your own administrator role."))
 
     def apply(self, ctx: ImportContext) -> None:
         people = ctx.parsed[self.key]

@@ -24,9 +24,13 @@ def can_manage_org(user: Any) -> bool:
     return is_admin(user) or is_coordinator(user)
 
 
-def _authorise(user: Any, action: str) -> None:
+def _require_signed_in(user: Any) -> None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404
+
+
+def _authorise(user: Any, action: str) -> None:
+    _require_signed_in(user)
     if action == "view":
         return  # the organization directory is open to everyone who works here
     if action in ("edit", "create") and can_manage_org(user):
@@ -36,27 +40,35 @@ def _authorise(user: Any, action: str) -> None:
     raise PermissionDenied
 
 
+# The access_* functions look the object up before checking the action, so an unknown id is 404 for
+# every signed-in role (ids cannot be probed). An existing object may then be refused (403): everyone
+# signed in sees the whole directory, so that reveals nothing.
+
+
 def access_department(user: Any, pk: int, action: str = "view") -> Department:
-    _authorise(user, action)
+    _require_signed_in(user)
     department = department_detail(pk)
     if department is None:
         raise Http404
+    _authorise(user, action)
     return department
 
 
 def access_person(user: Any, pk: int, action: str = "view") -> Person:
-    _authorise(user, action)
+    _require_signed_in(user)
     person = person_detail(pk)
     if person is None or (person.department_id is None and not is_admin(user)):
         raise Http404  # accounts outside the organization (a superuser) are not in the directory
+    _authorise(user, action)
     return person
 
 
 def access_committee(user: Any, pk: int, action: str = "view") -> Committee:
-    _authorise(user, action)
+    _require_signed_in(user)
     committee = committee_detail(pk)
     if committee is None:
         raise Http404
+    _authorise(user, action)
     return committee
 
 

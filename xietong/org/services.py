@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from xietong.audit.services import audit_record, diff_fields
+from xietong.audit.services import audit_record, creation_changes, diff_fields
 from xietong.common.exceptions import ApplicationError
 from xietong.common.worktime import Schedule, ScheduleError
 from xietong.org.models import Committee, Department, Organization, Person
@@ -61,6 +61,14 @@ def _check_department_rules(*, department: Department | None, values: dict[str, 
             node = parents.get(node)
     if parent is not None and not parent.is_active and values.get("is_active", True):
         errors.setdefault("parent", []).append(_("An active department cannot sit under a closed one."))
+    if (
+        values.get("is_active") is False
+        and department is not None
+        and Department.objects.filter(parent=department, is_active=True).exists()
+    ):
+        errors["is_active"] = [
+            _("Close its sub-departments first: an active department cannot sit under a closed one.")
+        ]
     for field in ("head", "liaison", "deputy_liaison"):
         person = values.get(field)
         if person is not None and (person.department_id is None or not person.is_active):
@@ -82,7 +90,7 @@ def department_create(*, actor: Person | None, **values: Any) -> Department:
         actor=actor,
         obj=department,
         action="create",
-        changes={f: [None, values[f]] for f in DEPARTMENT_FIELDS if f in values},
+        changes=creation_changes({f: values[f] for f in DEPARTMENT_FIELDS if f in values}),
     )
     transaction.on_commit(clear_org_caches)
     return department
@@ -118,7 +126,10 @@ def person_create(*, actor: Person | None, password: str | None = None, **values
     _full_clean(person, exclude=["password"])
     person.save()
     audit_record(
-        actor=actor, obj=person, action="create", changes={f: [None, values[f]] for f in PERSON_FIELDS if f in values}
+        actor=actor,
+        obj=person,
+        action="create",
+        changes=creation_changes({f: values[f] for f in PERSON_FIELDS if f in values}),
     )
     return person
 
@@ -170,12 +181,20 @@ def committee_save(
     *, actor: Person | None, committee: Committee | None, members: list[Person], **values: Any
 ) -> Committee:
     """Create (committee=None) or update a committee with its member list."""
-    outsiders = [p.name for p in [*members, values.get("chair")] if p is not None and p.department_id is None]
+    outsiders = [
+        p.name
+        for p in [*members, values.get("chair")]
+        if p is not None and (p.department_id is None or not p.is_active)
+    ]
     if outsiders:
         raise ApplicationError(
             _("Please correct the errors below."),
             field_errors={
-                "members": [_("{names} are not members of the organization.").format(names="、".join(outsiders))]
+                "members": [
+                    _("{names}: not active members of the organization.").format(
+                        names="、".join(sorted(set(outsiders)))
+                    )
+                ]
             },
         )
     if not members:
@@ -186,14 +205,17 @@ def committee_save(
     creating = committee is None
     if committee is None:
         committee = Committee(**values)
-        changes: dict[str, Any] = {f: [None, v] for f, v in values.items()}
+        changes: dict[str, Any] = creation_changes(values)
     else:
         committee = Committee.objects.select_for_update().get(pk=committee.pk)
         changes = diff_fields(committee, values)
         for field, value in values.items():
             setattr(committee, field, value)
     _full_clean(committee)
-    committee.save()
+    if creating:
+        committee.save()
+    elif changes:
+        committee.save(update_fields=[*changes, "updated_at"])
     before = set() if creating else set(committee.members.values_list("username", flat=True))
     after = {m.username for m in members}
     if before != after:

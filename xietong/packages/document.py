@@ -20,18 +20,19 @@ only when Django settings are configured.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import difflib
 import functools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
 __all__ = [
     "Document",
@@ -77,10 +78,10 @@ class Problem:
     def __str__(self) -> str:
         if self.path:
             if self.line is not None:
-                return f"{self.path} (line {self.line}): {self.message}"
+                return _("{path} (line {line}): {message}").format(path=self.path, line=self.line, message=self.message)
             return f"{self.path}: {self.message}"
         if self.line is not None:
-            return f"line {self.line}: {self.message}"
+            return _("line {line}: {message}").format(line=self.line, message=self.message)
         return self.message
 
 
@@ -197,6 +198,7 @@ class Document:
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG + "str"
+_NULL_TAG = _YAML_TAG + "null"
 _MERGE_TAG = _YAML_TAG + "merge"
 _SCALAR_TAGS = frozenset(
     _YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "value", "merge")
@@ -204,14 +206,20 @@ _SCALAR_TAGS = frozenset(
 _MAPPING_TAGS = frozenset(_YAML_TAG + t for t in ("map", "set"))
 _SEQUENCE_TAGS = frozenset(_YAML_TAG + t for t in ("seq", "omap", "pairs"))
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+# The characters YAML does not allow in a file (PyYAML's Reader.NON_PRINTABLE).
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# libyaml's parser when PyYAML has it (the same YAML 1.1 reading, several times faster).
+# Only its events are used: the tree is built here, without recursion.
+_EVENT_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# How many values aliases (*name) may add by repeating what they point to: a guard against
-# "billion laughs" files, far above what a hand-written package uses.
+_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
+# How many values aliases (*name) may add by repeating what their anchors hold: a guard
+# against "billion laughs" files, far above what a hand-written package uses.
 _ALIAS_EXPANSION_LIMIT = 100_000
 
 
-def _line_of(node: Node) -> int | None:
-    mark = node.start_mark
+def _line_of(event: yaml.Event) -> int | None:
+    mark = event.start_mark
     return None if mark is None else mark.line + 1
 
 
@@ -221,140 +229,307 @@ def _short_tag(tag: str) -> str:
     return tag
 
 
-def _is_plain(node: ScalarNode) -> bool:
-    return not node.style  # None (pure-Python parser) or "" mean plain
+def _explicit_tag(event: yaml.Event) -> str | None:
+    """The tag written on a node, or None ("!" alone only asks for the default reading)."""
+    tag: str | None = getattr(event, "tag", None)
+    return None if tag in (None, "!") else tag
 
 
-class _Converter:
-    """Turns a composed YAML node tree into plain values, collecting problems."""
+class _Anchored:
+    """What an anchor (&name) holds, for the aliases (*name) that repeat it."""
+
+    __slots__ = ("key_text", "lines", "size", "value")
+
+    def __init__(self, value: Any, lines: list[tuple[str, int]], size: int, key_text: str | None) -> None:
+        self.value = value
+        self.lines = lines  # (path below the anchored value, line)
+        self.size = size  # values in it, counting itself
+        self.key_text = key_text  # a scalar's text as written, else None
+
+
+class _Item:
+    """A value just read, on its way into its parent."""
+
+    __slots__ = ("line", "plain", "reported", "tag", "text", "value")
+
+    def __init__(
+        self,
+        value: Any,
+        line: int | None,
+        *,
+        text: str | None = None,
+        plain: bool = False,
+        tag: str | None = None,
+        reported: bool = False,
+    ) -> None:
+        self.value = value
+        self.line = line
+        self.text = text  # a scalar's text as written; None for a list or mapping
+        self.plain = plain
+        self.tag = tag
+        self.reported = reported  # a problem was already reported for it
+
+
+class _Open:
+    """A list or mapping being read."""
+
+    __slots__ = (
+        "anchor",
+        "discard",
+        "expecting_key",
+        "first_lines",
+        "index",
+        "key",
+        "key_path",
+        "line",
+        "log_start",
+        "path",
+        "record",
+        "size_start",
+        "value",
+    )
+
+    def __init__(
+        self,
+        value: dict[str, Any] | list[Any],
+        path: str,
+        *,
+        record: bool,
+        line: int | None,
+        anchor: str | None,
+        log_start: int,
+        size_start: int,
+    ) -> None:
+        self.value = value
+        self.path = path
+        self.record = record  # whether lines are kept (not inside a duplicate key's value)
+        self.line = line
+        self.anchor = anchor
+        self.log_start = log_start
+        self.size_start = size_start
+        self.index = 0  # next list index
+        self.expecting_key = True  # a mapping alternates key, value
+        self.key = ""
+        self.key_path = path
+        self.discard = False  # the current key is bad: read its value and drop it
+        self.first_lines: dict[str, int | None] = {}
+
+
+class _Builder:
+    """Builds plain values from the YAML event stream, with lines and problems.
+
+    Iterative (no recursion, so any nesting depth is fine); aliases are expanded by copying
+    what their anchor holds.
+    """
 
     def __init__(self) -> None:
         self.lines: dict[str, int] = {}
         self.problems: list[Problem] = []
-        self._seen: set[int] = set()
-        self._active: set[int] = set()
+        self._stack: list[_Open] = []
+        self._anchors: dict[str, _Anchored] = {}
+        self._open_anchors: set[str] = set()
+        self._log: list[tuple[str, int]] = []  # lines recorded while an anchor is open
+        self._logging = 0
+        self._size = 0
         self._expansion_left = _ALIAS_EXPANSION_LIMIT
         self._expansion_reported = False
+        self._root: _Item | None = None
 
     def problem(self, path: str, message: str, line: int | None) -> None:
         self.problems.append(Problem(path, message, line))
 
-    def convert(self, node: Node, path: str, *, record: bool = True, copy: bool = False) -> Any:
-        ident = id(node)
-        if ident in self._active:
-            self.problem(
-                path,
-                _("this alias refers to a value that contains it; recursive structures are not allowed"),
-                _line_of(node),
-            )
-            return None
-        if ident in self._seen:
-            copy = True  # the node is reached a second time: through an alias
-        else:
-            self._seen.add(ident)
-        if copy:
-            self._expansion_left -= 1
-            if self._expansion_left < 0:
-                if not self._expansion_reported:
-                    self._expansion_reported = True
-                    self.problem(
-                        path,
-                        _("aliases (*name) in this file repeat too much data; write the values out instead"),
-                        _line_of(node),
-                    )
-                return None
-        if isinstance(node, ScalarNode):
-            return self._scalar(node, path)
-        self._active.add(ident)
-        try:
-            if isinstance(node, SequenceNode):
-                return self._sequence(node, path, record=record, copy=copy)
-            if isinstance(node, MappingNode):
-                return self._mapping(node, path, record=record, copy=copy)
-        finally:
-            self._active.discard(ident)
-        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - composer makes no others
+    def _record(self, path: str, line: int) -> None:
+        self.lines[path] = line
+        if self._logging:
+            self._log.append((path, line))
 
-    def _check_tag(self, node: Node, path: str, allowed: frozenset[str]) -> None:
-        if node.tag not in allowed:
+    def build(self, first: yaml.Event, events: Iterator[yaml.Event]) -> Any:
+        """Read one node starting with ``first``, consuming its events; return its value."""
+        event = first
+        while True:
+            if isinstance(event, yaml.ScalarEvent):
+                self._scalar(event)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self._open(event)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                self._close()
+            elif isinstance(event, yaml.AliasEvent):
+                self._alias(event)
+            else:  # pragma: no cover - the parser sends nothing else inside a document
+                raise TypeError(f"unexpected YAML event {event!r}")
+            if self._root is not None:
+                return self._root.value
+            event = next(events)
+
+    def _place(self, line: int | None) -> tuple[str, bool, bool]:
+        """Path of the value starting now, whether to record lines, whether it is a key."""
+        if not self._stack:
+            return "", True, False
+        top = self._stack[-1]
+        if isinstance(top.value, list):
+            path = item_path(top.path, top.index)
+            if top.record and line is not None:
+                self._record(path, line)
+            return path, top.record, False
+        if top.expecting_key:
+            return top.path, False, True
+        return top.key_path, top.record and not top.discard, False
+
+    def _check_tag(self, tag: str | None, allowed: frozenset[str], path: str, line: int | None) -> None:
+        if tag is not None and tag not in allowed:
             self.problem(
                 path,
                 _("unsupported YAML tag “{tag}”; remove the tag and write the value without it").format(
-                    tag=_short_tag(node.tag)
+                    tag=_short_tag(tag)
                 ),
-                _line_of(node),
+                line,
             )
 
-    def _scalar(self, node: ScalarNode, path: str) -> str | None:
-        self._check_tag(node, path, _SCALAR_TAGS)
-        value: str = node.value
-        if _is_plain(node) and value in _NULL_WORDS and node.tag != _STR_TAG:
-            return None
-        return value
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        line = _line_of(event)
+        path, _record, is_key = self._place(line)
+        tag = _explicit_tag(event)
+        if not is_key:
+            self._check_tag(tag, _SCALAR_TAGS, path, line)
+        text: str = event.value
+        plain = not event.style
+        value = None if (plain and tag is None and text in _NULL_WORDS) or tag == _NULL_TAG else text
+        self._size += 1
+        if event.anchor is not None:
+            self._anchors[event.anchor] = _Anchored(value, [], 1, text)
+        self._deliver(_Item(value, line, text=text, plain=plain, tag=tag), path)
 
-    def _sequence(self, node: SequenceNode, path: str, *, record: bool, copy: bool) -> list[Any]:
-        self._check_tag(node, path, _SEQUENCE_TAGS)
-        result: list[Any] = []
-        for index, item in enumerate(node.value):
-            child = item_path(path, index)
-            line = _line_of(item)
-            if record and line is not None:
-                self.lines[child] = line
-            result.append(self.convert(item, child, record=record, copy=copy))
-        return result
+    def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        line = _line_of(event)
+        path, record, _is_key = self._place(line)
+        is_mapping = isinstance(event, yaml.MappingStartEvent)
+        self._check_tag(_explicit_tag(event), _MAPPING_TAGS if is_mapping else _SEQUENCE_TAGS, path, line)
+        anchor: str | None = event.anchor
+        if anchor is not None:
+            self._open_anchors.add(anchor)
+            self._logging += 1
+        value: dict[str, Any] | list[Any] = {} if is_mapping else []
+        self._stack.append(
+            _Open(
+                value,
+                path,
+                record=record,
+                line=line,
+                anchor=anchor,
+                log_start=len(self._log),
+                size_start=self._size,
+            )
+        )
+        self._size += 1
 
-    def _mapping(self, node: MappingNode, path: str, *, record: bool, copy: bool) -> dict[str, Any]:
-        self._check_tag(node, path, _MAPPING_TAGS)
-        result: dict[str, Any] = {}
-        first_lines: dict[str, int | None] = {}
-        for key_node, value_node in node.value:
-            key_line = _line_of(key_node)
-            if not isinstance(key_node, ScalarNode):
-                kind = _("a list") if isinstance(key_node, SequenceNode) else _("a mapping")
+    def _close(self) -> None:
+        done = self._stack.pop()
+        if done.anchor is not None:
+            prefix = len(done.path)
+            inside = [(path[prefix:], line) for path, line in self._log[done.log_start :]]
+            self._anchors[done.anchor] = _Anchored(done.value, inside, self._size - done.size_start, None)
+            self._open_anchors.discard(done.anchor)
+            self._logging -= 1
+            if not self._logging:
+                self._log.clear()
+        self._deliver(_Item(done.value, done.line), done.path)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        line = _line_of(event)
+        path, record, _is_key = self._place(line)
+        name = event.anchor or ""
+        anchored = self._anchors.get(name)
+        if name in self._open_anchors:
+            self.problem(
+                path,
+                _("the alias “*{name}” refers to a value that contains it; recursive values are not allowed").format(
+                    name=name
+                ),
+                line,
+            )
+        elif anchored is None:
+            self.problem(
+                path,
+                _("unknown alias “*{name}”; an alias must refer to an anchor “&{name}” written before it").format(
+                    name=name
+                ),
+                line,
+            )
+        else:
+            self._expansion_left -= anchored.size
+            if self._expansion_left >= 0:
+                self._size += anchored.size
+                if record:
+                    for suffix, inner_line in anchored.lines:
+                        self._record(path + suffix, inner_line)
+                value = anchored.value
+                if isinstance(value, dict | list):
+                    value = copy.deepcopy(value)
+                self._deliver(_Item(value, line, text=anchored.key_text), path)
+                return
+            if not self._expansion_reported:
+                self._expansion_reported = True
                 self.problem(
                     path,
-                    _("a key must be text, but this key is {kind}").format(kind=kind),
-                    key_line,
+                    _("aliases (*name) in this file repeat too much data; write the values out instead"),
+                    line,
                 )
-                continue
-            key: str = key_node.value
-            key_path = child_path(path, key)
-            if key_node.tag == _MERGE_TAG and _is_plain(key_node):
-                self.problem(
-                    key_path,
-                    _("merge keys are not supported (“<<”); write the keys out in full"),
-                    key_line,
-                )
-                continue
-            self._check_tag(key_node, key_path, _SCALAR_TAGS)
-            if key in first_lines:
-                first = first_lines[key]
-                if first is None:
-                    message = _("duplicate key “{key}”").format(key=key)
-                else:
-                    message = _("duplicate key “{key}” (first defined on line {line})").format(
-                        key=key, line=first
-                    )
-                self.problem(key_path, message, key_line)
-                # Read the duplicate's value anyway, to report the problems inside it too.
-                self.convert(value_node, key_path, record=False, copy=copy)
-                continue
-            first_lines[key] = key_line
-            if record and key_line is not None:
-                self.lines[key_path] = key_line
-            result[key] = self.convert(value_node, key_path, record=record, copy=copy)
-        return result
+        self._deliver(_Item(None, line, reported=True), path)
+
+    def _deliver(self, item: _Item, path: str) -> None:
+        """Put a finished value into its parent (or make it the root)."""
+        if not self._stack:
+            self._root = item
+            return
+        top = self._stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(item.value)
+            top.index += 1
+            return
+        if not top.expecting_key:
+            top.expecting_key = True
+            if not top.discard:
+                top.value[top.key] = item.value
+            return
+        # The item is a key.
+        top.expecting_key = False
+        top.discard = True
+        if item.text is None:
+            top.key_path = top.path
+            if not item.reported:
+                kind = _("a list") if isinstance(item.value, list) else _("a mapping")
+                self.problem(top.path, _("a key must be text, but this key is {kind}").format(kind=kind), item.line)
+            return
+        key = item.text
+        key_path = child_path(top.path, key)
+        top.key_path = key_path
+        if (item.plain and item.tag is None and key == "<<") or item.tag == _MERGE_TAG:
+            self.problem(key_path, _("merge keys are not supported (“<<”); write the keys out in full"), item.line)
+            return
+        self._check_tag(item.tag, _SCALAR_TAGS, key_path, item.line)
+        if key in top.first_lines:
+            first = top.first_lines[key]
+            if first is None:
+                message = _("duplicate key “{key}”").format(key=key)
+            else:
+                message = _("duplicate key “{key}” (first defined on line {line})").format(key=key, line=first)
+            self.problem(key_path, message, item.line)
+            return  # its value is still read (for the problems inside it), then dropped
+        top.first_lines[key] = item.line
+        top.key = key
+        top.discard = False
+        if top.record and item.line is not None:
+            self._record(key_path, item.line)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = None if mark is None else mark.line + 1
     what = exc.problem or exc.context or "unreadable text"
-    message = _("invalid YAML: {problem}").format(problem=what)
     if mark is not None:
-        message = _("invalid YAML at column {column}: {problem}").format(
-            column=mark.column + 1, problem=what
-        )
+        message = _("invalid YAML at column {column}: {problem}").format(column=mark.column + 1, problem=what)
+    else:
+        message = _("invalid YAML: {problem}").format(problem=what)
     if exc.problem and exc.context:
         context_mark = exc.context_mark
         if context_mark is not None and context_mark.line + 1 != line:
@@ -366,19 +541,16 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:
     return Problem("", message, line)
 
 
-def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> Problem:
-    position = exc.position if isinstance(exc.position, int) else None
-    line = None if position is None else text.count("\n", 0, position) + 1
-    character = exc.character
-    if isinstance(character, str):
-        character = ord(character)
-    if isinstance(character, int):
-        message = _("the file contains the character U+{code:04X}, which YAML does not allow").format(
-            code=character
-        )
-    else:
-        message = _("the file contains a character that YAML does not allow")
-    return Problem("", message, line)
+def _character_problem(text: str, position: int) -> Problem:
+    return Problem(
+        "",
+        _("the file contains the character U+{code:04X}, which YAML does not allow").format(code=ord(text[position])),
+        text.count("\n", 0, position) + 1,
+    )
+
+
+def _empty_problem() -> Problem:
+    return Problem("", _("the file is empty"), None)
 
 
 def load_document(raw: bytes, *, name: str = "") -> Document:
@@ -386,7 +558,7 @@ def load_document(raw: bytes, *, name: str = "") -> Document:
 
     Raises :class:`DocumentError` listing every problem found: bytes that are not UTF-8,
     an empty file, a YAML syntax error, more than one document, a top level that is not a
-    mapping, duplicate keys, merge keys, unsupported tags.
+    mapping, duplicate keys, merge keys, unsupported tags, unknown or recursive aliases.
     """
     try:
         text = raw.decode("utf-8")
@@ -399,75 +571,60 @@ def load_document(raw: bytes, *, name: str = "") -> Document:
         raise DocumentError([Problem("", message, line)], name=name) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
-        raise DocumentError([Problem("", _("the file is empty"), None)], name=name)
+    start = text.lstrip()
+    if start.startswith("#") and all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise DocumentError([_empty_problem()], name=name)
+    if not start:
+        raise DocumentError([_empty_problem()], name=name)
+    if start.startswith(("{", "[")):
+        # JSON (or flow YAML): tabs that indent its lines are plain whitespace there, but
+        # PyYAML's pure-Python scanner refuses them; libyaml does not. Same meaning, same lines.
+        text = _LEADING_TABS.sub(lambda m: " " * len(m.group()), text)
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        raise DocumentError([_character_problem(text, bad.start())], name=name)
 
-    root: Node | None = None
+    events: Iterator[yaml.Event] = yaml.parse(text, Loader=_EVENT_LOADER)
+    builder = _Builder()
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            if loader.check_node():
-                root = loader.get_node()
-                if loader.check_node():
-                    peek_event = cast(Callable[[], yaml.Event], loader.peek_event)  # untyped in the stubs
-                    second = peek_event().start_mark
-                    raise DocumentError(
-                        [
-                            Problem(
-                                "",
-                                _(
-                                    "the file contains more than one YAML document (“---” starts another); "
-                                    "a package is a single document"
-                                ),
-                                None if second is None else second.line + 1,
-                            )
-                        ],
-                        name=name,
-                    )
-        finally:
-            loader.dispose()
+        event = next(events)  # the stream starts
+        event = next(events)
+        if isinstance(event, yaml.StreamEndEvent):
+            raise DocumentError([_empty_problem()], name=name)
+        event = next(events)  # the first event of the top-level value
+        root_line = _line_of(event)
+        if isinstance(event, yaml.ScalarEvent) and not event.style and not event.value and event.tag is None:
+            raise DocumentError([_empty_problem()], name=name)
+        if not isinstance(event, yaml.MappingStartEvent):
+            kind = _("a list") if isinstance(event, yaml.SequenceStartEvent) else _("a single value")
+            message = _(
+                "the file must contain a mapping of top-level keys (such as “version:” and “organization:”), "
+                "but it contains {kind}"
+            ).format(kind=kind)
+            raise DocumentError([Problem("", message, root_line)], name=name)
+        if root_line is not None:
+            builder.lines[""] = root_line
+        data = builder.build(event, events)
+        next(events)  # the document ends
+        event = next(events)
+        if not isinstance(event, yaml.StreamEndEvent):
+            message = _(
+                "the file contains more than one YAML document (“---” starts another); a package is a single document"
+            )
+            raise DocumentError([Problem("", message, _line_of(event))], name=name)
     except yaml.MarkedYAMLError as exc:
         raise DocumentError([_syntax_problem(exc)], name=name) from None
-    except yaml.reader.ReaderError as exc:
-        raise DocumentError([_reader_problem(exc, text)], name=name) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
-        raise DocumentError([Problem("", _("invalid YAML: {error}").format(error=exc), None)]) from None
-    except RecursionError:
-        raise DocumentError(
-            [Problem("", _("the file nests values too deeply to be read"), None)], name=name
-        ) from None
-
-    if root is None or (isinstance(root, ScalarNode) and _is_plain(root) and root.value == ""):
-        raise DocumentError([Problem("", _("the file is empty"), None)], name=name)
-    if not isinstance(root, MappingNode):
-        kind = _("a list") if isinstance(root, SequenceNode) else _("a single value")
-        raise DocumentError(
-            [
-                Problem(
-                    "",
-                    _(
-                        "the file must contain a mapping of top-level keys (such as “version:” and "
-                        "“organization:”), but it contains {kind}"
-                    ).format(kind=kind),
-                    _line_of(root),
-                )
-            ],
-            name=name,
-        )
-
-    converter = _Converter()
-    root_line = _line_of(root)
-    if root_line is not None:
-        converter.lines[""] = root_line
-    try:
-        data = converter.convert(root, "")
-    except RecursionError:
-        raise DocumentError(
-            [Problem("", _("the file nests values too deeply to be read"), None)], name=name
-        ) from None
-    if converter.problems:
-        raise DocumentError(converter.problems, name=name)
-    return Document(data=data, lines=converter.lines, name=name)
+    except yaml.YAMLError as exc:  # pragma: no cover - characters are checked above
+        raise DocumentError([Problem("", _("invalid YAML: {error}").format(error=exc), None)], name=name) from None
+    except RecursionError:  # pragma: no cover - the builder does not recurse; a deep alias copy might
+        raise DocumentError([Problem("", _("the file nests values too deeply to be read"), None)], name=name) from None
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    if builder.problems:
+        raise DocumentError(builder.problems, name=name)
+    return Document(data=data, lines=builder.lines, name=name)
 
 
 # --------------------------------------------------------------------------------------
@@ -578,9 +735,7 @@ class Reader:
         if close:
             return _("unknown key “{key}”; did you mean “{suggestion}”?").format(key=key, suggestion=close[0])
         if known:
-            return _("unknown key “{key}”; the keys allowed here are: {keys}").format(
-                key=key, keys=", ".join(known)
-            )
+            return _("unknown key “{key}”; the keys allowed here are: {keys}").format(key=key, keys=", ".join(known))
         return _("unknown key “{key}”; no keys are allowed here").format(key=key)
 
     def items(self, path: str, value: Any) -> list[tuple[str, Any]]:
@@ -594,9 +749,7 @@ class Reader:
 
     # -- scalars -------------------------------------------------------------------------
 
-    def text(
-        self, path: str, value: Any, *, max_length: int | None = None, required: bool = False
-    ) -> str | None:
+    def text(self, path: str, value: Any, *, max_length: int | None = None, required: bool = False) -> str | None:
         """Free text. ``required`` rejects a missing or blank value."""
         if value is None:
             if required:
@@ -608,6 +761,15 @@ class Reader:
         text = _as_text(value)
         if required and not text.strip():
             self.error(path, _("a value is required here, but it is blank"))
+            return None
+        control = next((ch for ch in text if (ch < " " and ch not in "\t\n\r") or ch == "\x7f"), None)
+        if control is not None:
+            self.error(
+                path,
+                _("the text contains the control character U+{code:04X}, which cannot be stored").format(
+                    code=ord(control)
+                ),
+            )
             return None
         if max_length is not None and len(text) > max_length:
             self.error(
@@ -659,9 +821,7 @@ class Reader:
             return None
         return text
 
-    def integer(
-        self, path: str, value: Any, *, minimum: int | None = None, maximum: int | None = None
-    ) -> int | None:
+    def integer(self, path: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
         """A whole number written as ``-?[0-9]+``, optionally within ``minimum``..``maximum``."""
         text = self._scalar_text(path, value)
         if text is None:
@@ -684,17 +844,13 @@ class Reader:
         if minimum is not None and number < minimum:
             self.error(
                 path,
-                _("{value} is too small; it must be at least {minimum}").format(
-                    value=_show(text), minimum=minimum
-                ),
+                _("{value} is too small; it must be at least {minimum}").format(value=_show(text), minimum=minimum),
             )
             return None
         if maximum is not None and number > maximum:
             self.error(
                 path,
-                _("{value} is too large; it must be at most {maximum}").format(
-                    value=_show(text), maximum=maximum
-                ),
+                _("{value} is too large; it must be at most {maximum}").format(value=_show(text), maximum=maximum),
             )
             return None
         return number
@@ -721,9 +877,7 @@ class Reader:
         if match is None:
             self.error(
                 path,
-                _("{value} is not a date; write it as YYYY-MM-DD (for example 2026-03-01)").format(
-                    value=_show(text)
-                ),
+                _("{value} is not a date; write it as YYYY-MM-DD (for example 2026-03-01)").format(value=_show(text)),
             )
             return None
         year, month, day = (int(part) for part in match.groups())
@@ -857,11 +1011,14 @@ _MISREAD_RES = (
 # brackets, "&", "*", "!", "|", ">", "%", "@" at the start, ...) make it quoted.
 _PLAIN_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_/(.")
 _PLAIN_REST = _PLAIN_FIRST | frozenset("-+);=@~$^ ")
-_FLOW_WIDTH = 140
-# libyaml's safe loader when PyYAML has it (same YAML 1.1 reading, much faster), for the
-# read-back check of strings written unquoted.
-_CHECK_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SCALAR_LIST_WIDTH = 80
+# How PyYAML's safe loader types a plain scalar (its implicit resolvers, YAML 1.1).
+_resolve = cast(Callable[[type, str, tuple[bool, bool]], str], yaml.resolver.Resolver().resolve)
+# Characters that json.dumps leaves as they are but YAML needs escaped in double quotes:
+# everything outside YAML's printable set, and NEL, LS, PS (line breaks) and the BOM.
+_YAML_ESCAPE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_FLOW_WIDTH = 140  # a list of mappings is written one item a line when each fits in this
+_SCALAR_LIST_WIDTH = 80  # a list of plain values is written [a, b] when it fits in this
+_LONG_KEY = 500  # longer keys are written as explicit "? key" entries (YAML limits simple keys)
 
 
 def _plain_char(ch: str, allowed: frozenset[str]) -> bool:
@@ -870,7 +1027,7 @@ def _plain_char(ch: str, allowed: frozenset[str]) -> bool:
     return unicodedata.category(ch)[0] not in "ZC"  # no separators, controls, format characters
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 17)
 def _plain_is_safe(text: str) -> bool:
     """Whether ``text`` may be written unquoted and still be read back as the same text."""
     if not text or text != text.strip(" "):
@@ -881,94 +1038,143 @@ def _plain_is_safe(text: str) -> bool:
         return False
     if any(pattern.match(text) for pattern in _MISREAD_RES):
         return False
-    # Belt and braces: read it back, as PyYAML would, in every context we write it in (a
-    # mapping value, a key, a flow list item, a flow mapping value).
-    probe = f'"0": {text}\n{text}: v\n"1": [{text}, {{"2": {text}}}]\n'
-    try:
-        loaded = yaml.load(probe, Loader=_CHECK_LOADER)
-    except yaml.YAMLError:
+    if text.startswith("..."):  # "... " at the start of a line ends a YAML document
         return False
-    return bool(loaded == {"0": text, text: "v", "1": [text, {"2": text}]})
+    # The characters above leave no room for YAML syntax; what remains is how PyYAML's
+    # safe loader would type the plain text (the tests check the full read-back).
+    return bool(_resolve(ScalarNode, text, (True, False)) == _STR_TAG)
 
 
-def _block_is_safe(text: str) -> bool:
-    """Whether a multi-line ``text`` may be written as a literal block (``|``).
+def _quoted(text: str) -> str:
+    """``text`` in YAML double quotes (JSON's escapes are YAML escapes too)."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_ESCAPE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) < 0x10000 else f"\\U{ord(m.group()):08x}",
+        quoted,
+    )
 
-    Only LF may break its lines: YAML also reads CR, NEL, LS and PS in a block as line
-    breaks, and would give back LF. Strings with those, or with other control, format or
-    unusual space characters, are written in double quotes with escapes.
+
+def _literal_lines(text: str) -> tuple[str, list[str]] | None:
+    """A multi-line ``text`` as a literal block: its indicator and lines, or None if it cannot be one.
+
+    Only LF may break its lines (YAML also reads CR, NEL, LS and PS as line breaks and gives
+    back LF); no control, format or unusual space characters; no line ending in a space or
+    tab (editors strip those); the first non-empty line must not start with a space or tab
+    (it sets the indentation).
     """
-    return all(ch in "\n\t" or unicodedata.category(ch)[0] not in "ZC" or ch == " " for ch in text)
+    if "\n" not in text:
+        return None
+    if not all(ch in "\n\t " or unicodedata.category(ch)[0] not in "ZC" for ch in text):
+        return None
+    body = text.rstrip("\n")
+    if not body:
+        return None
+    lines = body.split("\n")
+    if any(line.endswith((" ", "\t")) for line in lines):
+        return None
+    first = next(line for line in lines if line)
+    if first.startswith((" ", "\t")):
+        return None
+    trailing = len(text) - len(body)
+    if trailing == 0:
+        return "|-", lines
+    if trailing == 1:
+        return "|", lines
+    return "|+", lines + [""] * (trailing - 1)
+
+
+def _scalar(value: Any) -> str:
+    """A scalar written on one line: plain when safe, else double-quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, _dt.date):  # and datetime: ISO 8601 text
+        return _quoted(value.isoformat())
+    text = value if isinstance(value, str) else str(value)
+    return text if _plain_is_safe(text) else _quoted(text)
+
+
+def _key(key: Any) -> str:
+    return _scalar(key)
+
+
+def _inline(value: Any) -> str:
+    """A scalar or a flow collection written on one line."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    return _scalar(value)
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict | list) and bool(value) and not isinstance(value, _FlowDict | _FlowList)
+
+
+def _write_node(head: str, value: Any, indent: int, out: list[str]) -> None:
+    """Write ``value`` after ``head`` ("key:" or "-" with its indentation); nested lines at ``indent``."""
+    if _is_block(value):
+        start = len(out)
+        if isinstance(value, dict):
+            _write_mapping(value, indent, out)
+        else:
+            _write_sequence(value, indent, out)
+        if head.endswith("-"):  # a list item starts on the dash's line
+            out[start] = f"{head} {out[start][indent:]}"
+        else:
+            out.insert(start, head)
+        return
+    if isinstance(value, str):
+        literal = _literal_lines(value)
+        if literal is not None:
+            indicator, lines = literal
+            pad = " " * indent
+            out.append(f"{head} {indicator}")
+            out.extend(pad + line if line else "" for line in lines)
+            return
+    out.append(f"{head} {_inline(value)}")
+
+
+def _write_mapping(mapping: dict[Any, Any], indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for key, value in mapping.items():
+        written = _key(key)
+        if len(written) > _LONG_KEY:
+            out.append(f"{pad}? {written}")
+            _write_node(f"{pad}:", value, indent + 2, out)
+        else:
+            _write_node(f"{pad}{written}:", value, indent + 2, out)
+
+
+def _write_sequence(sequence: list[Any], indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for item in sequence:
+        _write_node(f"{pad}-", item, indent + 2, out)
 
 
 class _FlowList(list[Any]):
     """A list written in flow style: ``[a, b]``."""
 
 
-class _FlowDict(dict[str, Any]):
+class _FlowDict(dict[Any, Any]):
     """A mapping written in flow style: ``{code: GM, name: 总经办}``."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent block lists under their key, as the example package does.
-        super().increase_indent(flow, False)
-
-    def choose_scalar_style(self) -> str:
-        style = super().choose_scalar_style()
-        return '"' if style == "'" else style  # quote with double quotes only
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # never write anchors: repeat the values
-
-
-def _represent_str(dumper: _Dumper, value: str) -> ScalarNode:
-    if "\n" in value and _block_is_safe(value):
-        style: str | None = "|"  # the emitter falls back to double quotes when a block cannot hold it
-    elif _plain_is_safe(value):
-        style = None
-    else:
-        style = '"'
-    return dumper.represent_scalar(_STR_TAG, value, style=style)
-
-
-def _represent_flow_list(dumper: _Dumper, value: _FlowList) -> SequenceNode:
-    return dumper.represent_sequence(_YAML_TAG + "seq", value, flow_style=True)
-
-
-def _represent_flow_dict(dumper: _Dumper, value: _FlowDict) -> MappingNode:
-    return dumper.represent_mapping(_YAML_TAG + "map", value, flow_style=True)
-
-
-def _represent_date(dumper: _Dumper, value: _dt.date) -> ScalarNode:
-    return dumper.represent_scalar(_STR_TAG, value.isoformat(), style='"')
-
-
-def _represent_tuple(dumper: _Dumper, value: tuple[Any, ...]) -> SequenceNode:
-    return dumper.represent_sequence(_YAML_TAG + "seq", list(value))
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_FlowList, _represent_flow_list)
-_Dumper.add_representer(_FlowDict, _represent_flow_dict)
-_Dumper.add_representer(_dt.date, _represent_date)
-_Dumper.add_representer(_dt.datetime, _represent_date)
-_Dumper.add_representer(tuple, _represent_tuple)
 
 
 def _width(value: Any) -> int:
     """Roughly how many columns a scalar takes when written (CJK characters count two)."""
-    if value is None:
-        return 4
-    text = _as_text(value)
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return columns if isinstance(value, bool | int) or _plain_is_safe(text) else columns + 2
+    written = _scalar(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in written)
 
 
 def _is_flat_scalar(value: Any) -> bool:
     if isinstance(value, str):
         return "\n" not in value
-    return value is None or isinstance(value, bool | int)
+    return not isinstance(value, dict | list | tuple)
 
 
 def _scalar_list_width(value: list[Any]) -> int | None:
@@ -996,7 +1202,7 @@ def _flow_dict_width(value: dict[Any, Any]) -> int | None:
 
 
 def _prepare(value: Any) -> Any:
-    """Mark the short lists, and the lists of short flat mappings, to be written in flow style."""
+    """Copy ``value``, marking short lists and lists of short flat mappings for flow style."""
     if isinstance(value, tuple):
         value = list(value)
     if isinstance(value, list):
@@ -1008,8 +1214,11 @@ def _prepare(value: Any) -> Any:
         if all(isinstance(item, dict) and item for item in value):
             widths = [_flow_dict_width(item) for item in value]
             if all(w is not None and w <= _FLOW_WIDTH for w in widths):
-                # One line per item, like the example package; all items alike.
-                return [_FlowDict((k, _prepare(v)) for k, v in item.items()) for item in value]
+                # One line per item, like the example package; all items of a list alike.
+                return [
+                    _FlowDict((k, _FlowList(v) if isinstance(v, list | tuple) else v) for k, v in item.items())
+                    for item in value
+                ]
         return [_prepare(item) for item in value]
     if isinstance(value, dict):
         return {key: _prepare(item) for key, item in value.items()}
@@ -1019,18 +1228,26 @@ def _prepare(value: Any) -> Any:
 def dump_document(data: Any) -> str:
     """Write ``data`` (dict / list / str / int / bool / None) as a package YAML text.
 
-    Block style with 2-space indentation, key order kept, Unicode written as is, short
-    flat list items in flow style. Every string that a YAML reader could take for anything
-    but that string is double-quoted, so ``load_document(dump_document(d).encode()).data``
-    equals ``d`` with ints and bools as their text.
+    Block style with 2-space indentation (lists indented under their key), key order kept,
+    Unicode written as is, no anchors, no line folding; short lists of plain values and
+    lists of short flat mappings in flow style, one item a line, as in the example package;
+    multi-line text as literal ``|`` blocks where that is exact. Every string that a YAML
+    reader could take for anything but that string is double-quoted (numbers, booleans
+    including yes/no/on/off/y/n, null, ~, dates, times such as 12:30, leading or trailing
+    spaces, YAML indicators). ``load_document(dump_document(d).encode()).data == d`` with
+    ints and bools as their text; dates and datetimes are written as quoted ISO 8601 text.
     """
-    text = yaml.dump(
-        _prepare(data),
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        indent=2,
-        width=1 << 30,
-    )
-    return str(text)
+    prepared = _prepare(data)
+    out: list[str] = []
+    if _is_block(prepared):
+        if isinstance(prepared, dict):
+            _write_mapping(prepared, 0, out)
+        else:
+            _write_sequence(prepared, 0, out)
+    elif isinstance(prepared, str) and _literal_lines(prepared) is not None:
+        indicator, lines = _literal_lines(prepared) or ("|", [])
+        out.append(indicator)
+        out.extend("  " + line if line else "" for line in lines)
+    else:
+        out.append(_inline(prepared))
+    return "\n".join(out) + "\n"

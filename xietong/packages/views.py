@@ -13,7 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from xietong.common import clock
@@ -35,6 +37,12 @@ def _pending_dir() -> Path:
     path = Path(settings.DATA_DIR) / "pending-imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _discard_pending(request: HttpRequest) -> None:
+    pending = request.session.pop(SESSION_KEY, None)
+    if pending:
+        (_pending_dir() / pending["token"]).unlink(missing_ok=True)
 
 
 @login_required
@@ -60,6 +68,7 @@ def preview(request: HttpRequest) -> HttpResponse:
             ),
         )
         return HttpResponseRedirect(reverse("packages:index"))
+    _discard_pending(request)  # a new upload replaces the one waiting for confirmation
     raw = upload.read()
     filename = upload.name or ""
     try:
@@ -105,7 +114,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
         path.unlink(missing_ok=True)
         request.session.pop(SESSION_KEY, None)
     messages.success(
-        request, _("Imported {file}: {n} change(s).").format(file=pending["filename"], n=len(result.changes))
+        request,
+        ngettext("Imported {file}: {n} change.", "Imported {file}: {n} changes.", len(result.changes)).format(
+            file=pending["filename"], n=len(result.changes)
+        ),
     )
     return HttpResponseRedirect(reverse("packages:index"))
 
@@ -113,7 +125,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())  # the local date, not UTC's
     response = HttpResponse(package_export(today=today), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="xietong-{today.isoformat()}.yaml"'
     return response

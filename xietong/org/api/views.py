@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xietong.api.permissions import ReadForMembersWriteForAdmins
+from xietong.api.views import CallerLanguageMixin
 from xietong.org import services
 from xietong.org.api.serializers import (
     CommitteeSerializer,
@@ -24,7 +25,9 @@ from xietong.org.models import Committee, Department, Person
 from xietong.org.selectors import person_list
 
 
-class _WriteThroughServices(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class _WriteThroughServices(
+    CallerLanguageMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     permission_classes = [ReadForMembersWriteForAdmins]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

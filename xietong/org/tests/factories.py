@@ -36,7 +36,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805  (factory_boy hook)
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -50,6 +50,6 @@ class CommitteeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"委员会{n}")
 
     @factory.post_generation
-    def members(obj, create, extracted, **kwargs):  # noqa: N805  (factory_boy hook)
+    def members(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.members.set(extracted)

@@ -3,7 +3,7 @@ import pytest
 from xietong.audit.models import AuditEntry
 from xietong.common.exceptions import ApplicationError
 from xietong.org import services
-from xietong.org.models import Department, Person
+from xietong.org.models import Committee, Department, Person
 from xietong.org.selectors import department_schedule, org_search
 from xietong.org.tests.factories import PersonFactory
 
@@ -49,7 +49,9 @@ def test_liaison_and_deputy_must_be_different_people(world):
 
 def test_updating_a_department_records_old_and_new_values(world):
     # when
-    services.department_update(actor=world.coordinator, department=world.sales, name="国内销售部", head=world.other_department)
+    services.department_update(
+        actor=world.coordinator, department=world.sales, name="国内销售部", head=world.other_department
+    )
     # then
     entry = AuditEntry.objects.get()
     assert entry.actor == world.coordinator
@@ -64,12 +66,14 @@ def test_an_update_that_changes_nothing_writes_no_audit_entry(world):
 def test_an_own_schedule_is_validated_and_normalised(world):
     # when
     dept = services.department_update(
-        actor=world.admin, department=world.sales, schedule={"working_hours": ["08:00-20:00"], "days": "all"})
+        actor=world.admin, department=world.sales, schedule={"working_hours": ["08:00-20:00"], "days": "all"}
+    )
     # then
     assert dept.schedule == {"working_hours": ["08:00-20:00"], "days": "all", "holidays": [], "workdays": []}
     with pytest.raises(ApplicationError) as error:
-        services.department_update(actor=world.admin, department=world.sales,
-                                   schedule={"working_hours": ["18:00-09:00"]})
+        services.department_update(
+            actor=world.admin, department=world.sales, schedule={"working_hours": ["18:00-09:00"]}
+        )
     assert "schedule" in error.value.field_errors
     world.sales.refresh_from_db()
     assert world.sales.schedule["days"] == "all"
@@ -77,8 +81,11 @@ def test_an_own_schedule_is_validated_and_normalised(world):
 
 def test_sub_departments_inherit_the_nearest_own_schedule(world):
     # given
-    services.department_update(actor=world.admin, department=world.rd,
-                               schedule={"working_hours": ["08:00-12:00", "13:00-17:00"], "days": "weekdays"})
+    services.department_update(
+        actor=world.admin,
+        department=world.rd,
+        schedule={"working_hours": ["08:00-12:00", "13:00-17:00"], "days": "weekdays"},
+    )
     # then
     assert department_schedule(world.rd_hw.pk).days == "weekdays"
     assert department_schedule(world.rd.pk).working_hours == ((480, 720), (780, 1020))
@@ -113,8 +120,14 @@ def test_a_committee_needs_members_from_the_organization(world):
         services.committee_save(actor=world.admin, committee=None, members=[], code="XT", name="协调委员会")
     with pytest.raises(ApplicationError):
         services.committee_save(actor=world.admin, committee=None, members=[outsider], code="XT", name="协调委员会")
-    committee = services.committee_save(actor=world.admin, committee=None, members=[world.head, world.other_department],
-                                        code="XT", name="协调委员会", chair=world.head)
+    committee = services.committee_save(
+        actor=world.admin,
+        committee=None,
+        members=[world.head, world.other_department],
+        code="XT",
+        name="协调委员会",
+        chair=world.head,
+    )
     assert sorted(committee.members.values_list("username", flat=True)) == ["head", "other"]
 
 
@@ -138,3 +151,18 @@ def test_department_codes_are_validated(world):
         services.department_create(actor=world.admin, code="研发/1", name="x")
     assert "code" in error.value.field_errors
     assert not Department.objects.filter(name="x").exists()
+
+
+def test_a_department_with_active_sub_departments_cannot_be_closed(world):
+    with pytest.raises(ApplicationError) as error:
+        services.department_update(actor=world.admin, department=world.rd, is_active=False)
+    assert list(error.value.field_errors) == ["is_active"]
+    world.rd.refresh_from_db()
+    assert world.rd.is_active is True
+
+
+def test_people_who_left_cannot_join_a_committee(world):
+    left = PersonFactory(username="left", department=world.sales, is_active=False)
+    with pytest.raises(ApplicationError):
+        services.committee_save(actor=world.admin, committee=None, members=[left], code="XT", name="协调委员会")
+    assert not Committee.objects.filter(code="XT").exists()

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from xietong.common import clock
 from xietong.packages.exporter import package_export
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="where to write; standard output when absent")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        text = package_export(today=clock.now().date())
+        today = timezone.localdate(clock.now())  # the local date, not UTC's
+        text = package_export(today=today)
         if options["file"]:
             Path(options["file"]).write_text(text, encoding="utf-8")
         else:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from xietong.packages.importer import ImportFailed
 from xietong.packages.services import upload_import
@@ -30,7 +31,12 @@ class Command(BaseCommand):
             for problem in exc.problems:
                 self.stderr.write(f"{name}: {problem}")
             raise CommandError(
-                _("{n} problem(s) found; nothing was imported.").format(n=len(exc.problems)), returncode=1
+                ngettext(
+                    "{n} problem found; nothing was imported.",
+                    "{n} problems found; nothing was imported.",
+                    len(exc.problems),
+                ).format(n=len(exc.problems)),
+                returncode=1,
             ) from exc
         for section, counts in result.counts().items():
             self.stdout.write(
