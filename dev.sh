@@ -45,13 +45,13 @@ case "${1:-}" in
     shift
     export XIETONG_DATA_DIR; XIETONG_DATA_DIR=$(mktemp -d)
     trap 'rm -rf "$XIETONG_DATA_DIR"' EXIT
-    echo "== ruff";  "$VENV/bin/ruff" check .
+    echo "== ruff";  "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
     echo "== mypy";  "$VENV/bin/mypy" xietong
     echo "== migrations"; DATABASE_URL="sqlite:///$XIETONG_DATA_DIR/check.sqlite3" "$VENV/bin/xietong" makemigrations --check --dry-run
     echo "== tests on SQLite"
-    DATABASE_URL="sqlite:///$XIETONG_DATA_DIR/test.sqlite3" "$VENV/bin/pytest" "$@"
+    DATABASE_URL="sqlite:///$XIETONG_DATA_DIR/test.sqlite3" "$VENV/bin/pytest" -n 2 "$@"
     echo "== tests on PostgreSQL"
-    DATABASE_URL="postgres://postgres@127.0.0.1:5432/xietong" "$VENV/bin/pytest" "$@"
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/xietong" "$VENV/bin/pytest" -n 2 "$@"
     ;;
   *)
     echo "usage: ./dev.sh demo | ./dev.sh test [pytest arguments]" >&2

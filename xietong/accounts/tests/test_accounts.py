@@ -71,9 +71,14 @@ def test_changing_ones_password_keeps_the_session_and_is_audited(client, world):
     # given
     client.force_login(world.employee)
     # when
-    response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "Xietong-2026-new", "new_password2": "Xietong-2026-new",
-    })
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Xietong-2026-new",
+            "new_password2": "Xietong-2026-new",
+        },
+    )
     # then
     assert response.status_code == 302
     world.employee.refresh_from_db()
@@ -84,9 +89,14 @@ def test_changing_ones_password_keeps_the_session_and_is_audited(client, world):
 
 def test_a_wrong_old_password_changes_nothing(client, world):
     client.force_login(world.employee)
-    response = client.post("/accounts/password/", {
-        "old_password": "nope", "new_password1": "Xietong-2026-new", "new_password2": "Xietong-2026-new",
-    })
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "nope",
+            "new_password1": "Xietong-2026-new",
+            "new_password2": "Xietong-2026-new",
+        },
+    )
     assert response.status_code == 200
     world.employee.refresh_from_db()
     assert world.employee.check_password(PASSWORD)

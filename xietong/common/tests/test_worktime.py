@@ -1005,8 +1005,9 @@ def test_the_module_does_not_import_django():
 
 def test_due_uses_the_schedules_day_length_for_days():
     # given: a 7.5-hour day
-    schedule = Schedule.from_spec({"working_hours": ["09:00-12:00", "13:00-17:30"], "days": "weekdays"},
-                                  "Asia/Shanghai")
+    schedule = Schedule.from_spec(
+        {"working_hours": ["09:00-12:00", "13:00-17:30"], "days": "weekdays"}, "Asia/Shanghai"
+    )
     start = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     # when / then: 1.5d = 11h15m → Monday 7.5h, Tuesday 3h45m
     assert schedule.due(start, "1.5d") == datetime(2026, 3, 3, 13, 45, tzinfo=ZoneInfo("Asia/Shanghai"))
