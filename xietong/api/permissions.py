@@ -6,13 +6,11 @@ from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from xietong.org.permissions import is_admin
+
 
 def _is_member(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
-
-
-def _is_admin(user: Any) -> bool:
-    return _is_member(user) and bool(user.is_admin or user.is_superuser)
 
 
 class ReadForMembersWriteForAdmins(BasePermission):
@@ -32,7 +30,7 @@ class ReadForMembersWriteForAdmins(BasePermission):
         lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
         if lookup in getattr(view, "kwargs", {}):
             return True  # one object: decided by has_object_permission once it is found
-        return _is_admin(request.user)
+        return is_admin(request.user)
 
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
-        return request.method in SAFE_METHODS or _is_admin(request.user)
+        return request.method in SAFE_METHODS or is_admin(request.user)

@@ -17,12 +17,12 @@ from rest_framework.permissions import BasePermission
 
 from xietong.api.views import CallerLanguageMixin
 from xietong.audit.models import AuditEntry
+from xietong.org.permissions import is_admin
 
 
 class IsOrgAdmin(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and (user.is_admin or user.is_superuser))
+        return is_admin(request.user)
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

@@ -10,17 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from xietong.audit.selectors import audit_entries_for
-
-
-def _is_admin(user: object) -> bool:
-    return bool(
-        getattr(user, "is_active", False) and (getattr(user, "is_admin", False) or getattr(user, "is_superuser", False))
-    )
+from xietong.org.permissions import is_admin
 
 
 @login_required
 def object_log(request: HttpRequest, model: str, pk: str) -> HttpResponse:
-    if not _is_admin(request.user):
+    if not is_admin(request.user):
         raise PermissionDenied
     try:
         model_class = apps.get_model(model)

@@ -160,10 +160,6 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return self.is_active and (self.is_admin or self.is_superuser)
 
     @property
-    def is_org_admin(self) -> bool:
-        return self.is_active and (self.is_admin or self.is_superuser)
-
-    @property
     def roles(self) -> list[str]:
         return [role for role, held in (("admin", self.is_admin), ("coordinator", self.is_coordinator)) if held]
 

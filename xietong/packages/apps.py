@@ -9,9 +9,7 @@ class PackagesConfig(AppConfig):
 
     def ready(self) -> None:
         from xietong.common.navigation import NavItem, register
-
-        def is_admin(user: object) -> bool:
-            return bool(getattr(user, "is_admin", False) or getattr(user, "is_superuser", False))
+        from xietong.org.permissions import is_admin
 
         register(
             NavItem("packages", _("Import and export"), "packages:index", order=30, visible=is_admin, section="admin")

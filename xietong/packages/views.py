@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from xietong.common import clock
+from xietong.org.permissions import is_admin
 from xietong.packages.exporter import package_export
 from xietong.packages.importer import ImportFailed
 from xietong.packages.services import upload_import
@@ -29,7 +30,7 @@ SESSION_KEY = "xietong.pending_import"
 
 def _require_admin(request: HttpRequest) -> None:
     user = request.user
-    if not (user.is_active and (getattr(user, "is_admin", False) or user.is_superuser)):
+    if not is_admin(user):
         raise PermissionDenied
 
 
