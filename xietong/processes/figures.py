@@ -1,0 +1,178 @@
+"""The process figures of metrics.md ("Process figures"), as of an instant.
+
+Counts are aggregated in the database. The two working-time medians need the working time of
+each interval on the organization's schedule; they are computed from one query's (start, end)
+pairs with ``Schedule.working_time`` until the calendar table of issue #6 moves that into SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from xietong.common.worktime import Schedule
+from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
+
+HOUR_US = 3_600_000_000
+
+
+def _micro(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _median_hours(values_us: list[int]) -> float | None:
+    """The median in hours; the mean of the two middle values for an even count (exact until the
+    final division)."""
+    if not values_us:
+        return None
+    ordered = sorted(values_us)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle] / HOUR_US
+    return (ordered[middle - 1] + ordered[middle]) / (2 * HOUR_US)
+
+
+def _live_runs(as_of: datetime) -> QuerySet[StepRun]:
+    """Step runs that exist at ``as_of``: started at or before it, in a case not cancelled by then."""
+    return StepRun.objects.filter(started_at__lte=as_of).exclude(
+        case__state=Case.State.CANCELLED, case__closed_at__lte=as_of
+    )
+
+
+def process_figures(as_of: datetime, schedule: Schedule) -> dict[str, dict[str, Any]]:
+    """One entry per process (those without cases too), keyed by process code."""
+    processes = list(Process.objects.order_by("code").values_list("pk", "code"))
+    figures: dict[int, dict[str, Any]] = {
+        pk: {
+            "cases_total": 0,
+            "cases_completed": 0,
+            "steps_completed": 0,
+            "steps_on_time": 0,
+            "on_time_rate": None,
+            "median_cycle_hours": None,
+            "overdue_open_steps": 0,
+            "bottleneck_step": None,
+            "handoff_hours_median": None,
+        }
+        for pk, _code in processes
+    }
+
+    opened = Case.objects.filter(opened_at__lte=as_of)
+    for row in opened.values("process").annotate(n=Count("pk")):
+        figures[row["process"]]["cases_total"] = row["n"]
+
+    runs = _live_runs(as_of)
+    done = Q(completed_at__lte=as_of)
+    step_counts = runs.values("case__process").annotate(
+        completed=Count("pk", filter=done),
+        on_time=Count("pk", filter=done & Q(completed_at__lte=F("due_at"))),
+        overdue=Count("pk", filter=~done & Q(due_at__lt=as_of)),
+    )
+    for row in step_counts:
+        entry = figures[row["case__process"]]
+        entry["steps_completed"], entry["steps_on_time"] = row["completed"], row["on_time"]
+        entry["overdue_open_steps"] = row["overdue"]
+        if row["completed"]:
+            entry["on_time_rate"] = row["on_time"] / row["completed"]
+
+    _cases_completed(figures, opened, as_of, schedule)
+    _bottlenecks(figures, runs.filter(done), as_of)
+    _handoffs(figures, runs, as_of, schedule)
+    return {code: figures[pk] for pk, code in processes}
+
+
+def _cases_completed(
+    figures: dict[int, dict[str, Any]], opened: QuerySet[Case], as_of: datetime, schedule: Schedule
+) -> None:
+    """Cases all of whose version steps completed by ``as_of``, and the median of their cycle
+    (first step's start to last step's completion) in working hours."""
+    steps_in_version = (
+        Step.objects.filter(version=OuterRef("version"))
+        .order_by()
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    completed = opened.annotate(
+        done=Count("step_runs", filter=Q(step_runs__completed_at__lte=as_of)),
+        total=Coalesce(Subquery(steps_in_version, output_field=IntegerField()), 0),
+    ).filter(done=F("total"), total__gt=0)
+    first_start = StepRun.objects.filter(case=OuterRef("pk")).order_by("position").values("started_at")[:1]
+    last_end = StepRun.objects.filter(case=OuterRef("pk")).order_by("-position").values("completed_at")[:1]
+    cycles: dict[int, list[int]] = {}
+    for process, start, end in completed.annotate(start=Subquery(first_start), end=Subquery(last_end)).values_list(
+        "process", "start", "end"
+    ):
+        cycles.setdefault(process, []).append(_micro(schedule.working_time(start, end)))
+    for process, values in cycles.items():
+        figures[process]["cases_completed"] = len(values)
+        figures[process]["median_cycle_hours"] = _median_hours(values)
+
+
+def _bottlenecks(figures: dict[int, dict[str, Any]], completed_runs: QuerySet[StepRun], as_of: datetime) -> None:
+    """The step code with the highest late share among codes with a late run (metrics.md)."""
+    per_code = (
+        completed_runs.values("case__process", "step__code")
+        .annotate(completed=Count("pk"), late=Count("pk", filter=Q(completed_at__gt=F("due_at"))))
+        .filter(late__gt=0)
+    )
+    candidates: dict[int, list[tuple[str, int, int]]] = {}
+    for row in per_code:
+        candidates.setdefault(row["case__process"], []).append((row["step__code"], row["late"], row["completed"]))
+    if not candidates:
+        return
+    order = _current_step_order(list(candidates))
+    for process, codes in candidates.items():
+        positions = order.get(process, {})
+
+        def tie_rank(item: tuple[str, int, int], positions: dict[str, int] = positions) -> tuple[Any, ...]:
+            code, late, _completed = item
+            # equal shares: the larger late, then the current version's order, then codes only in
+            # older versions, in code order
+            return (-late, code not in positions, positions.get(code, 0), code)
+
+        # Shares compared exactly: late_a / completed_a vs late_b / completed_b, cross-multiplied.
+        best = codes[0]
+        for item in codes[1:]:
+            lhs, rhs = item[1] * best[2], best[1] * item[2]
+            if lhs > rhs or (lhs == rhs and tie_rank(item) < tie_rank(best)):
+                best = item
+        figures[process]["bottleneck_step"] = best[0]
+
+
+def _current_step_order(process_ids: list[int]) -> dict[int, dict[str, int]]:
+    current = (
+        ProcessVersion.objects.filter(process=OuterRef("version__process"), published_at__isnull=False)
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    order: dict[int, dict[str, int]] = {}
+    rows = Step.objects.filter(version__process__in=process_ids, version=Subquery(current)).values_list(
+        "version__process", "code", "position"
+    )
+    for process, code, position in rows:
+        order.setdefault(process, {})[code] = position
+    return order
+
+
+def _handoffs(figures: dict[int, dict[str, Any]], runs: QuerySet[StepRun], as_of: datetime, schedule: Schedule) -> None:
+    """Median working hours from a step's completion to the next step's start, over consecutive
+    steps of a case with different responsible departments, the later one started by ``as_of``."""
+    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1)
+    pairs = (
+        runs.annotate(
+            prev_completed=Subquery(previous.values("completed_at")[:1]),
+            prev_responsible=Subquery(previous.values("responsible")[:1]),
+        )
+        .filter(prev_completed__isnull=False)
+        .exclude(prev_responsible=F("responsible"))
+        .values_list("case__process", "prev_completed", "started_at")
+    )
+    handoffs: dict[int, list[int]] = {}
+    for process, completed_at, started_at in pairs:
+        handoffs.setdefault(process, []).append(_micro(schedule.working_time(completed_at, started_at)))
+    for process, values in handoffs.items():
+        figures[process]["handoff_hours_median"] = _median_hours(values)
