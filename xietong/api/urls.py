@@ -19,4 +19,6 @@ urlpatterns = [
     path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("org/", include("xietong.org.api.urls")),
     path("audit/", include("xietong.audit.api_urls")),
+    path("notify/", include("xietong.notify.api.urls")),
+    path("processes/", include("xietong.processes.api.urls")),
 ]

@@ -50,10 +50,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "xietong.common",
     "xietong.org",
     "xietong.audit",
     "xietong.packages",
+    "xietong.notify",
+    "xietong.processes",
     "xietong.accounts",
     "xietong.insights",
     "xietong.api",
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "xietong.common.context_processors.navigation",
+                "xietong.notify.context_processors.unread_notifications",
             ],
         },
     },
@@ -180,6 +185,14 @@ MEDIA_ROOT = DATA_DIR / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 XIETONG_IMPORT_MAX_BYTES = env.int("XIETONG_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+
+# Background work: the Tasks API (django-tasks). The database backend needs nothing more; set
+# TASKS_BACKEND=django_tasks_rq.RQBackend and REDIS_URL to scale out on Redis (docs/configuration.md).
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+XIETONG_TICK_SECONDS = env.int("XIETONG_TICK_SECONDS", default=30)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

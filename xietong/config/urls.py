@@ -7,8 +7,10 @@ urlpatterns = [
     path("", views_home.home, name="home"),
     path("accounts/", include("xietong.accounts.urls")),
     path("org/", include("xietong.org.urls")),
+    path("processes/", include("xietong.processes.urls")),
     path("packages/", include("xietong.packages.urls")),
     path("audit/", include("xietong.audit.urls")),
+    path("notifications/", include("xietong.notify.urls")),
     path("api/v1/", include("xietong.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -38,15 +38,35 @@ def organization_schedule() -> Schedule:
     return Schedule.from_spec(org.schedule, org.timezone)
 
 
-def department_schedule(department_id: int) -> Schedule:
-    """The schedule that times work in a department: its own, else the nearest ancestor's, else the
-    organization's (package-format.md, schedule)."""
+def _department_tree_map() -> dict[int, tuple[int | None, dict[str, Any] | None]]:
+    """pk -> (parent pk, own schedule) of every department (cached briefly)."""
     tree = cache.get(SCHEDULES_CACHE_KEY)
     if tree is None:
         tree = {
             pk: (parent, spec) for pk, parent, spec in Department.objects.values_list("pk", "parent_id", "schedule")
         }
         cache.set(SCHEDULES_CACHE_KEY, tree, 30)
+    return tree
+
+
+def department_subtree_ids(roots: set[int]) -> set[int]:
+    """The given departments and every department below them."""
+    children: dict[int | None, list[int]] = {}
+    for pk, (parent, _spec) in _department_tree_map().items():
+        children.setdefault(parent, []).append(pk)
+    found, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+def department_schedule(department_id: int) -> Schedule:
+    """The schedule that times work in a department: its own, else the nearest ancestor's, else the
+    organization's (package-format.md, schedule)."""
+    tree = _department_tree_map()
     org = organization_get()
     tz = ZoneInfo(org.timezone) if org else ZoneInfo("Asia/Shanghai")
     node: int | None = department_id

@@ -332,7 +332,7 @@ def test_reading_the_trail_costs_a_fixed_number_of_queries(client, world, django
         services.department_update(actor=world.admin, department=world.rd, name=f"研发中心{n}")
     client.force_login(world.admin)
     # when
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = client.get(f"/audit/org.department/{world.rd.pk}/")
     with django_assert_num_queries(4):  # the organization is cached by now
         api = client.get("/api/v1/audit/entries/", {"model": "org.department", "object_id": world.rd.pk})
