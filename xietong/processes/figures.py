@@ -7,11 +7,11 @@ pairs with ``Schedule.working_time`` until the calendar table of issue #6 moves 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 
 from xietong.common.worktime import Schedule
 from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
@@ -42,9 +42,13 @@ def _live_runs(as_of: datetime) -> QuerySet[StepRun]:
     )
 
 
-def process_figures(as_of: datetime, schedule: Schedule) -> dict[str, dict[str, Any]]:
-    """One entry per process (those without cases too), keyed by process code."""
-    processes = list(Process.objects.order_by("code").values_list("pk", "code"))
+def process_figures(
+    as_of: datetime, schedule: Schedule, *, process_ids: list[int] | None = None
+) -> dict[str, dict[str, Any]]:
+    """One entry per process (those without cases too), keyed by process code; only the given
+    processes when ``process_ids`` is set."""
+    chosen = Process.objects.all() if process_ids is None else Process.objects.filter(pk__in=process_ids)
+    processes = list(chosen.order_by("code").values_list("pk", "code"))
     figures: dict[int, dict[str, Any]] = {
         pk: {
             "cases_total": 0,
@@ -61,10 +65,14 @@ def process_figures(as_of: datetime, schedule: Schedule) -> dict[str, dict[str, 
     }
 
     opened = Case.objects.filter(opened_at__lte=as_of)
+    if process_ids is not None:
+        opened = opened.filter(process__in=process_ids)
     for row in opened.values("process").annotate(n=Count("pk")):
         figures[row["process"]]["cases_total"] = row["n"]
 
     runs = _live_runs(as_of)
+    if process_ids is not None:
+        runs = runs.filter(case__process__in=process_ids)
     done = Q(completed_at__lte=as_of)
     step_counts = runs.values("case__process").annotate(
         completed=Count("pk", filter=done),
@@ -176,3 +184,32 @@ def _handoffs(figures: dict[int, dict[str, Any]], runs: QuerySet[StepRun], as_of
         handoffs.setdefault(process, []).append(_micro(schedule.working_time(completed_at, started_at)))
     for process, values in handoffs.items():
         figures[process]["handoff_hours_median"] = _median_hours(values)
+
+
+def process_series(process_id: int, as_of: datetime, tz: tzinfo) -> dict[str, list[dict[str, Any]]]:
+    """The on-time rate of one process's completed step runs (as in ``on_time_rate`` above), by
+    step code and by month of completion in ``tz`` (two queries, aggregated in the database).
+
+    ``by_step`` is ordered by the earliest position a code has in any version, then code;
+    ``by_month`` by month (``"YYYY-MM"``). Each row: completed, on_time, rate (null when none)."""
+    done = _live_runs(as_of).filter(case__process_id=process_id, completed_at__lte=as_of)
+    on_time = Count("pk", filter=Q(completed_at__lte=F("due_at")))
+    by_step = (
+        done.values("step__code")
+        .annotate(completed=Count("pk"), on_time=on_time, first_position=Min("position"))
+        .order_by("first_position", "step__code")
+    )
+    by_month = (
+        done.annotate(month=TruncMonth("completed_at", tzinfo=tz))
+        .values("month")
+        .annotate(completed=Count("pk"), on_time=on_time)
+        .order_by("month")
+    )
+
+    def row(completed: int, on_time: int, **key: Any) -> dict[str, Any]:
+        return key | {"completed": completed, "on_time": on_time, "rate": on_time / completed if completed else None}
+
+    return {
+        "by_step": [row(r["completed"], r["on_time"], code=r["step__code"]) for r in by_step],
+        "by_month": [row(r["completed"], r["on_time"], month=f"{r['month']:%Y-%m}") for r in by_month],
+    }

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case as Case_
+from django.utils.translation import gettext as _
 
-from xietong.processes.models import ProcessVersion, Step
+from xietong.common.worktime import Schedule
+from xietong.org.models import Department, Person
+from xietong.org.selectors import department_schedule
+from xietong.processes.models import Case, CaseEvent, ProcessVersion, Step, StepRun
 
 
 def current_versions(*, process_ids: Iterable[int] | None = None) -> dict[int, ProcessVersion]:
@@ -42,3 +49,192 @@ def published_steps(*, process_codes: Iterable[str]) -> dict[tuple[str, int], li
     for step in rows:
         steps.setdefault((step.version.process.code, step.version.number), []).append(step)
     return steps
+
+
+# ── Cases, queues and hand-offs (the case pages) ────────────────────────────────────────────────
+
+CASE_OPEN_STATES = (Case.State.RUNNING, Case.State.ON_HOLD)
+
+
+def _running_run() -> QuerySet[StepRun]:
+    """The running step run of the outer case (its steps run one at a time)."""
+    return StepRun.objects.filter(case=OuterRef("pk"), completed_at__isnull=True).order_by("position")
+
+
+def overdue_q(now: datetime, prefix: str = "") -> Q:
+    """A running step past its due instant: for a case on hold the clock stopped when it was put on
+    hold, so it is overdue only if it was already late then. ``prefix`` reaches the step run's fields
+    (``""`` on StepRun, ``"current_"`` on the annotated case list)."""
+    due, case = f"{prefix}due_at", "" if prefix else "case__"
+    return Q(**{f"{case}state": Case.State.RUNNING, f"{due}__lt": now}) | Q(
+        **{f"{case}state": Case.State.ON_HOLD, f"{due}__lt": F(f"{case}held_since")}
+    )
+
+
+def case_list(
+    *,
+    cases: QuerySet[Case],
+    now: datetime,
+    process_id: int | None = None,
+    state: str | None = None,
+    department_id: int | None = None,
+    overdue: bool = False,
+) -> QuerySet[Case]:
+    """The cases (already narrowed to what the user sees), each with its running step annotated:
+    ``current_step_name``, ``current_department_id``, ``current_department_name``, ``current_due_at``
+    (None when the case is closed) and ``is_overdue``. One query per page (plus the paginator's COUNT)."""
+    running = _running_run().filter(case__state__in=CASE_OPEN_STATES)
+    qs = (
+        cases.select_related("process", "version")
+        .annotate(
+            current_step_name=Subquery(running.values("step__name")[:1]),
+            current_department_id=Subquery(running.values("responsible_id")[:1]),
+            current_department_name=Subquery(running.values("responsible__name")[:1]),
+            current_due_at=Subquery(running.values("due_at")[:1]),
+        )
+        .annotate(
+            is_overdue=Case_(
+                When(Q(current_due_at__isnull=False) & overdue_q(now, "current_"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+    if process_id is not None:
+        qs = qs.filter(process_id=process_id)
+    if state:
+        qs = qs.filter(state=state)
+    if department_id is not None:
+        qs = qs.filter(current_department_id=department_id)
+    if overdue:
+        qs = qs.filter(is_overdue=True)
+    return qs.order_by("-opened_at", "-pk")
+
+
+def case_runs(case: Case) -> QuerySet[StepRun]:
+    """The step runs of a case in order, with their step, department and assignee (one query)."""
+    return case.step_runs.select_related("step", "responsible", "assignee").order_by("position")
+
+
+def case_steps(case: Case) -> QuerySet[Step]:
+    """The steps of the version a case runs on, in order, with their responsible department (one query)."""
+    return Step.objects.filter(version_id=case.version_id).select_related("responsible").order_by("position")
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """The case's events, oldest first (newest last), with who did them and on which step (one query)."""
+    return case.events.select_related("actor", "step_run__step").order_by("at", "pk")
+
+
+def assignable_people(department_id: int) -> QuerySet[Person]:
+    """The active people of a department, who may be assigned its steps."""
+    return Person.objects.filter(department_id=department_id, is_active=True).order_by("name", "pk")
+
+
+def work_queue(*, now: datetime, department_ids: Iterable[int] | None) -> QuerySet[StepRun]:
+    """Running steps (of cases running or on hold) whose responsible department is one of
+    ``department_ids`` (every department when None); overdue first, then by due instant. Each run
+    with its case, process, step, department and assignee, and ``is_overdue`` (one query a page)."""
+    qs = StepRun.objects.filter(completed_at__isnull=True, case__state__in=CASE_OPEN_STATES)
+    if department_ids is not None:
+        qs = qs.filter(responsible_id__in=list(department_ids))
+    return (
+        qs.select_related("case__process", "step", "responsible", "assignee")
+        .annotate(
+            is_overdue=Case_(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        .order_by("-is_overdue", "due_at", "pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeLeft:
+    """Working time until a due instant (``overdue`` False) or since it passed (``overdue`` True)."""
+
+    overdue: bool
+    working: timedelta
+    day_length: timedelta
+
+    @property
+    def hours(self) -> float:
+        return self.working / timedelta(hours=1)
+
+    @property
+    def days(self) -> float:
+        return self.working / self.day_length if self.day_length else 0.0
+
+    @property
+    def text(self) -> str:
+        """ "3.5 working hours" under one working day, else "1.3 working days"."""
+        if self.day_length and self.working >= self.day_length:
+            amount = _("{n} working days").format(n=f"{self.days:.1f}")
+        else:
+            amount = _("{n} working hours").format(n=f"{self.hours:.1f}")
+        return _("{amount} overdue").format(amount=amount) if self.overdue else _("{amount} left").format(amount=amount)
+
+
+def working_time_left(
+    due_at: datetime, department_id: int, now: datetime, *, schedules: dict[int, Schedule] | None = None
+) -> TimeLeft:
+    """The working time left until ``due_at`` on the department's schedule, or how long it is
+    overdue. ``schedules`` caches the schedule of each department across the rows of one page."""
+    cache = schedules if schedules is not None else {}
+    schedule = cache.get(department_id)
+    if schedule is None:
+        schedule = cache[department_id] = department_schedule(department_id)
+    if due_at >= now:
+        return TimeLeft(False, schedule.working_time(now, due_at), schedule.day_length)
+    return TimeLeft(True, schedule.working_time(due_at, now), schedule.day_length)
+
+
+@dataclasses.dataclass(frozen=True)
+class HandoffPair:
+    """Hand-offs from one department to another: how many, and their median in working hours."""
+
+    from_department: Department
+    to_department: Department
+    count: int
+    median_hours: float
+
+
+def _median(values: list[timedelta]) -> timedelta:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def handoff_pairs(*, since: datetime, schedule: Schedule) -> list[HandoffPair]:
+    """Per (from department, to department): the hand-offs between consecutive steps of a case with
+    different responsible departments, whose later step started at or after ``since``, timed in
+    working hours on ``schedule`` (the organization's, metrics.md) from the earlier step's completion
+    to the later step's start; sorted by median, longest first. Cancelled cases are left out, as in
+    the process figures.
+
+    The pairs come from one query (the previous run of each run, by a subquery) and the department
+    names from a second; the working time of each hand-off is computed in Python, pair by pair, until
+    the calendar table of issue #6 moves working time into SQL.
+    """
+    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1)
+    rows = (
+        StepRun.objects.filter(started_at__gte=since)
+        .exclude(case__state=Case.State.CANCELLED)
+        .annotate(
+            prev_completed=Subquery(previous.values("completed_at")[:1]),
+            prev_responsible=Subquery(previous.values("responsible")[:1]),
+        )
+        .filter(prev_completed__isnull=False)
+        .exclude(prev_responsible=F("responsible"))
+        .values_list("prev_responsible", "responsible", "prev_completed", "started_at")
+    )
+    durations: dict[tuple[int, int], list[timedelta]] = {}
+    for from_id, to_id, completed_at, started_at in rows:
+        durations.setdefault((from_id, to_id), []).append(schedule.working_time(completed_at, started_at))
+    ids = {pk for pair in durations for pk in pair}
+    departments = Department.objects.in_bulk(ids) if ids else {}
+    pairs = [
+        HandoffPair(departments[a], departments[b], len(values), _median(values) / timedelta(hours=1))
+        for (a, b), values in durations.items()
+    ]
+    return sorted(pairs, key=lambda p: (-p.median_hours, -p.count, p.from_department.code, p.to_department.code))

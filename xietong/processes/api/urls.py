@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from xietong.processes.api import views
+
+router = SimpleRouter()
+router.register("processes", views.ProcessViewSet, basename="process")
+router.register("cases", views.CaseViewSet, basename="case")
+urlpatterns = router.urls

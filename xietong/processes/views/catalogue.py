@@ -1,7 +1,287 @@
-"""The process catalogue, process pages (swimlane, versions, figures) and the process editor."""
+"""The process catalogue, process pages (swimlane, versions, figures) and the process editor.
+
+Access: everyone signed in reads the catalogue and the page of every process that has a published
+version; coordinators and administrators (``can_edit_processes``) also see processes with only a
+draft, create processes and edit, publish and discard drafts. An unknown id is 404 for everyone; a
+process with only a draft is unknown (404) to those who may not edit it, on every route; an existing
+published process is refused (403) on the editor's routes.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import dataclasses
+from datetime import datetime
+from typing import Any, cast
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xietong.common import clock
+from xietong.common.exceptions import ApplicationError
+from xietong.common.views import add_service_errors
+from xietong.org.models import Department, Person
+from xietong.org.selectors import organization_schedule
+from xietong.processes import editor
+from xietong.processes.figures import process_figures, process_series
+from xietong.processes.forms import BaseStepFormSet, ProcessForm, StepForm, StepFormSet
+from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
+from xietong.processes.permissions import can_edit_processes, can_open_case, require_process_editor
+from xietong.processes.selectors import versions_with_steps
+
+OPEN_STATES = (Case.State.RUNNING, Case.State.ON_HOLD)
+
+# ── Reads (they belong in selectors.py, which another engineer owns; kept here until moved) ──────
+
+
+def _count(qs: QuerySet[Any], group: str) -> Coalesce:
+    """COUNT(*) of ``qs`` per outer row, as a scalar subquery (no join fan-out)."""
+    counted = qs.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def catalogue_processes(*, include_drafts: bool, now: datetime) -> QuerySet[Process]:
+    """Processes with their owner, current version number and step count, whether they have a draft,
+    and their cases open (running or on hold) and overdue now (running with a step past its due
+    instant). Only processes with a published version unless ``include_drafts`` (one query)."""
+    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False).order_by("-number")
+    draft = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=True)
+    late_step = StepRun.objects.filter(case=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
+    qs = (
+        Process.objects.select_related("owner")
+        .annotate(
+            current_pk=Subquery(published.values("pk")[:1]),
+            current_number=Subquery(published.values("number")[:1]),
+            has_draft=Exists(draft),
+        )
+        .annotate(
+            step_count=_count(Step.objects.filter(version=OuterRef("current_pk")), "version"),
+            open_cases=_count(Case.objects.filter(process=OuterRef("pk"), state__in=OPEN_STATES), "process"),
+            overdue_cases=_count(
+                Case.objects.filter(process=OuterRef("pk"), state=Case.State.RUNNING).filter(Exists(late_step)),
+                "process",
+            ),
+        )
+        .order_by("code")
+    )
+    if not include_drafts:
+        qs = qs.filter(current_number__isnull=False)
+    return qs
+
+
+@dataclasses.dataclass
+class Lane:
+    """One department's row of the swimlane: for each step, "responsible", "cooperating" or ""."""
+
+    department: Department
+    cells: list[tuple[str, Step]]
+
+
+def swimlane(steps: list[Step]) -> list[Lane]:
+    """One lane per department involved (responsible or cooperating), in order of first appearance
+    along the steps (responsible before cooperating within a step); one cell per step."""
+    departments: dict[int, Department] = {}
+    for step in steps:
+        departments.setdefault(step.responsible_id, step.responsible)
+        for department in sorted(step.cooperating.all(), key=lambda d: d.code):
+            departments.setdefault(department.pk, department)
+    lanes = []
+    for pk, department in departments.items():
+        cells = []
+        for step in steps:
+            if step.responsible_id == pk:
+                role = "responsible"
+            elif any(d.pk == pk for d in step.cooperating.all()):
+                role = "cooperating"
+            else:
+                role = ""
+            cells.append((role, step))
+        lanes.append(Lane(department, cells))
+    return lanes
+
+
+# ── Access ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def access_process(user: Any, pk: int, action: str = "view") -> Process:
+    """The process if the user may do ``action`` ("view" or "edit") with it. Unknown → 404; a process
+    with only a draft → 404 for those who may not edit; "edit" on a visible one → 403 for them."""
+    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False)
+    process = Process.objects.select_related("owner").annotate(is_published=Exists(published)).filter(pk=pk).first()
+    if process is None:
+        raise Http404
+    may_edit = can_edit_processes(user)
+    if not may_edit and not process.is_published:
+        raise Http404
+    if action != "view" and not may_edit:
+        raise PermissionDenied
+    return process
+
+
+def _actor(request: HttpRequest) -> Person:
+    return cast(Person, request.user)  # every view here is login_required
+
+
+# ── Pages ───────────────────────────────────────────────────────────────────────────────────────
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    may_edit = can_edit_processes(request.user)
+    processes = catalogue_processes(include_drafts=may_edit, now=clock.now())
+    return render(request, "processes/catalogue.html", {"processes": processes, "can_edit": may_edit})
+
+
+@login_required
+def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    process = access_process(request.user, pk)
+    may_edit = can_edit_processes(request.user)
+    versions = list(versions_with_steps(process_codes=[process.code]).select_related("published_by"))
+    published = [v for v in versions if v.is_published]
+    draft = next((v for v in versions if not v.is_published), None)
+    current = published[-1] if published else None
+    current_steps = list(current.steps.all()) if current is not None else []
+    now = clock.now()
+    schedule = organization_schedule()
+    series = process_series(process.pk, now, schedule.tz)
+    draft_problems: dict[str, list[str]] = {}
+    if draft is not None and may_edit:
+        draft_problems = editor.check_steps(process, [editor.StepInput.from_step(s) for s in draft.steps.all()])
+    return render(
+        request,
+        "processes/process_detail.html",
+        {
+            "process": process,
+            "current": current,
+            "steps": current_steps,
+            "lanes": swimlane(current_steps),
+            "history": list(reversed(published)),
+            "draft": draft if may_edit else None,
+            "draft_problems": [m for messages_ in draft_problems.values() for m in messages_],
+            "figures": process_figures(now, schedule, process_ids=[process.pk])[process.code],
+            "series": series,
+            "has_series": bool(series["by_step"]),
+            "can_edit": may_edit,
+            "can_open": current is not None and can_open_case(request.user, process),
+            "as_of": now,
+        },
+    )
+
+
+@login_required
+def process_create(request: HttpRequest) -> HttpResponse:
+    require_process_editor(request.user)
+    form = ProcessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            process = editor.process_create(actor=_actor(request), **form.cleaned_data)
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Process “{name}” created. Now give it its steps.").format(name=process.name))
+            return HttpResponseRedirect(reverse("processes:draft_edit", args=[process.pk]))
+    return render(request, "processes/process_form.html", {"form": form})
+
+
+def _place_step_errors(formset: Any, forms_in_order: list[StepForm], exc: ApplicationError) -> list[str]:
+    """Put the service's ``steps.<i>.<field>`` errors on the forms they came from; return the rest."""
+    rest: list[str] = []
+    for key, messages_ in exc.field_errors.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "steps" and parts[1].isdigit() and int(parts[1]) < len(forms_in_order):
+            form = forms_in_order[int(parts[1])]
+            for message in messages_:
+                form.add_error(parts[2] if parts[2] in form.fields else None, message)
+        else:
+            rest.extend(str(m) for m in messages_)
+    if not exc.field_errors:
+        rest.append(str(exc.message))
+    return rest
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the process's draft; without one, start from the current version's steps (the draft is
+    made when first saved, so merely opening the page writes nothing)."""
+    process = access_process(request.user, pk, "edit")
+    versions = list(versions_with_steps(process_codes=[process.code]))
+    draft = next((v for v in versions if not v.is_published), None)
+    base = draft or next((v for v in reversed(versions) if v.is_published), None)
+    initial = [StepForm.initial_from(s) for s in base.steps.all()] if base is not None else []
+    data: QueryDict | None = request.POST if request.method == "POST" else None
+    adding = data is not None and "add_step" in data
+    if data is not None and adding:  # one more blank step form; nothing is validated or saved
+        data = cast(QueryDict, data.copy())
+        data["steps-TOTAL_FORMS"] = str(_int(data.get("steps-TOTAL_FORMS")) + 1)
+    formset = cast(BaseStepFormSet, StepFormSet(data, initial=initial, prefix="steps"))
+    errors: list[str] = []
+    if data is not None and not adding and formset.is_valid():
+        kept = formset.steps()
+        try:
+            editor.draft_save(actor=_actor(request), process=process, steps=[step for _form, step in kept])
+        except ApplicationError as exc:
+            errors = _place_step_errors(formset, [form for form, _step in kept], exc)
+        else:
+            messages.success(request, _("The draft was saved. Publish it when it is ready."))
+            return HttpResponseRedirect(reverse("processes:process_detail", args=[process.pk]))
+    return render(
+        request,
+        "processes/draft_form.html",
+        {"process": process, "formset": formset, "draft": draft, "base": base, "errors": errors},
+    )
+
+
+@login_required
+@require_POST
+def draft_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    process = access_process(request.user, pk, "publish")
+    try:
+        version = editor.draft_publish(actor=_actor(request), process=process)
+    except ApplicationError as exc:
+        for messages_ in exc.field_errors.values():
+            for message in messages_:
+                messages.error(request, message)
+        if not exc.field_errors:
+            messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Version {number} of “{name}” is published.").format(number=version.number, name=process.name)
+        )
+    return HttpResponseRedirect(reverse("processes:process_detail", args=[process.pk]))
+
+
+@login_required
+@require_POST
+def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    process = access_process(request.user, pk, "discard")
+    try:
+        editor.draft_discard(actor=_actor(request), process=process)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The draft was discarded."))
+    return HttpResponseRedirect(reverse("processes:process_detail", args=[process.pk]))
+
+
+urlpatterns: list[URLPattern] = [
+    path("", catalogue, name="catalogue"),
+    path("new/", process_create, name="process_create"),
+    path("<int:pk>/", process_detail, name="process_detail"),
+    path("<int:pk>/draft/", draft_edit, name="draft_edit"),
+    path("<int:pk>/draft/publish/", draft_publish, name="draft_publish"),
+    path("<int:pk>/draft/discard/", draft_discard, name="draft_discard"),
+]

@@ -1,0 +1,41 @@
+"""Forms of the case pages: opening a case and the actions on it. They only read input: the services
+decide whether the action is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from xietong.org.models import Person
+
+
+class CaseOpenForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    ref = forms.CharField(
+        label=_("Reference"),
+        max_length=64,
+        required=False,
+        help_text=_("Leave empty to number the case automatically."),
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class StepCompleteForm(forms.Form):
+    note = forms.CharField(label=_("Output"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StepAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=Person.objects.none(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people  # type: ignore[attr-defined]  # a ModelChoiceField
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
