@@ -173,6 +173,7 @@ class CaseEvent(models.Model):
         RESUMED = "resumed", _("Resumed")
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
+        # xgettext:no-python-format
         STEP_WARNED = "step_warned", _("75% of the time limit used")
         STEP_OVERDUE = "step_overdue", _("Step overdue")
 

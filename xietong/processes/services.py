@@ -296,6 +296,7 @@ def _sla_notice(run: StepRun, kind: Any, now: datetime) -> None:
     case = run.case
     _event(case, kind, at=now, actor=None, run=run)
     if kind == CaseEvent.Kind.STEP_WARNED:
+        # xgettext:no-python-format
         title = _("{case}: step “{step}” has used 75% of its time limit").format(case=case, step=run.step.name)
     else:
         title = _("{case}: step “{step}” is overdue").format(case=case, step=run.step.name)
