@@ -121,9 +121,23 @@ def case_steps(case: Case) -> QuerySet[Step]:
     return Step.objects.filter(version_id=case.version_id).select_related("responsible").order_by("position")
 
 
-def case_timeline(case: Case) -> QuerySet[CaseEvent]:
-    """The case's events, oldest first (newest last), with who did them and on which step (one query)."""
-    return case.events.select_related("actor", "step_run__step").order_by("at", "pk")
+def case_timeline(case: Case, runs: list[StepRun]) -> list[CaseEvent]:
+    """The case's events, oldest first (newest last), with who did them and on which step (one query).
+
+    A case imported from a package has no recorded events: its timeline is then told by its step
+    runs (opened, each step started and completed, the case completed), as unsaved events.
+    """
+    events = list(case.events.select_related("actor", "step_run__step").order_by("at", "pk"))
+    if events:
+        return events
+    told = [CaseEvent(case=case, at=case.opened_at, kind=CaseEvent.Kind.OPENED)]
+    for run in sorted(runs, key=lambda r: r.position):
+        told.append(CaseEvent(case=case, at=run.started_at, kind=CaseEvent.Kind.STEP_STARTED, step_run=run))
+        if run.completed_at is not None:
+            told.append(CaseEvent(case=case, at=run.completed_at, kind=CaseEvent.Kind.STEP_COMPLETED, step_run=run))
+    if case.state == Case.State.COMPLETED and case.closed_at is not None:
+        told.append(CaseEvent(case=case, at=case.closed_at, kind=CaseEvent.Kind.COMPLETED))
+    return told
 
 
 def assignable_people(department_id: int) -> QuerySet[Person]:

@@ -145,3 +145,46 @@ def test_handoff_pairs_give_the_median_per_department_pair_in_working_hours(worl
         ("RD", "SALES", 1, 9.0),
         ("RD-HW", "RD", 2, 2.5),
     ]
+
+
+def test_an_imported_case_without_events_is_told_by_its_step_runs(world):
+    # given: a case as an import stores it: step runs, no events
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
+    from xietong.processes.selectors import case_timeline
+
+    tz = ZoneInfo("Asia/Shanghai")
+    process = Process.objects.create(code="IMP", name="导入流程")
+    version = ProcessVersion.objects.create(process=process, number=1, published_at=datetime(2026, 1, 5, tzinfo=tz))
+    step = Step.objects.create(
+        version=version, position=0, code="I-1", name="登记", responsible=world.rd, time_limit="1h"
+    )
+    case = Case.objects.create(
+        process=process,
+        version=version,
+        ref="A",
+        opened_at=datetime(2026, 3, 2, 9, tzinfo=tz),
+        state=Case.State.COMPLETED,
+        closed_at=datetime(2026, 3, 2, 9, 30, tzinfo=tz),
+    )
+    run = StepRun.objects.create(
+        case=case,
+        step=step,
+        position=0,
+        responsible=world.rd,
+        started_at=datetime(2026, 3, 2, 9, tzinfo=tz),
+        due_at=datetime(2026, 3, 2, 10, tzinfo=tz),
+        completed_at=datetime(2026, 3, 2, 9, 30, tzinfo=tz),
+    )
+    # when
+    timeline = case_timeline(case, [run])
+    # then
+    assert [(e.kind, e.at.astimezone(tz).strftime("%H:%M")) for e in timeline] == [
+        ("opened", "09:00"),
+        ("step_started", "09:00"),
+        ("step_completed", "09:30"),
+        ("completed", "09:30"),
+    ]
+    assert all(e.pk is None for e in timeline)

@@ -151,7 +151,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if current is not None
                 else None
             ),
-            "events": selectors.case_timeline(case),
+            "events": selectors.case_timeline(case, list(runs.values())),
             "complete_form": StepCompleteForm() if can_complete else None,
             "assign_form": (
                 StepAssignForm(
