@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from xietong.audit.services import audit_record, creation_changes
+from xietong.audit.services import audit_record, creation_changes, diff_fields
 from xietong.common import clock
 from xietong.common.exceptions import ApplicationError
 from xietong.common.worktime import parse_duration
@@ -191,6 +191,29 @@ def process_create(
         action="create",
         changes=creation_changes({"code": code, "name": name, "description": description, "owner": owner}),
     )
+    return process
+
+
+@transaction.atomic
+def process_update(
+    *, actor: Person, process: Process, name: str, description: str = "", owner: Department | None = None
+) -> Process:
+    """Change a process's name, description or owner (its code is its identity and stays; its
+    steps change only through a draft)."""
+    process = _locked(process)
+    errors: dict[str, list[Any]] = {}
+    if not name.strip():
+        errors["name"] = [_("This field is required.")]
+    if owner is not None and not owner.is_active and owner.pk != process.owner_id:
+        errors["owner"] = [_("“{department}” is closed; choose an active department.").format(department=owner.name)]
+    _raise_if(errors)
+    values = {"name": name.strip(), "description": description, "owner": owner}
+    changes = diff_fields(process, values)
+    if changes:
+        for field, value in values.items():
+            setattr(process, field, value)
+        process.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=actor, obj=process, action="update", changes=changes)
     return process
 
 

@@ -68,6 +68,10 @@ def processes_state(world: Any) -> list[str]:
     return list(Process.objects.order_by("code").values_list("code", flat=True))
 
 
+def process_fields_state(world: Any) -> list[tuple[Any, ...]]:
+    return list(Process.objects.order_by("code").values_list("code", "name", "description", "owner"))
+
+
 def _published(world: Any) -> dict[str, Any]:
     return {"pk": published_process(world).pk}
 
@@ -134,6 +138,18 @@ ROUTES = [
         data=new_process_form,
         expect=managers(302),
         state=processes_state,
+    ),
+    # Name, description and owner.
+    Route("processes:process_edit", kwargs=_published, expect=managers(200)),
+    Route("processes:process_edit", label="draft only", kwargs=_draft_only, expect=EDITORS_404),
+    Route("processes:process_edit", label="unknown id", kwargs=_unknown, expect=signed_in(404)),
+    Route(
+        "processes:process_edit",
+        method="post",
+        kwargs=_published,
+        data=lambda world: {"code": "ignored", "name": "改名后的流程", "description": "", "owner": ""},
+        expect=managers(302),
+        state=process_fields_state,
     ),
     # The draft editor.
     Route("processes:draft_edit", kwargs=_published, expect=managers(200)),

@@ -342,3 +342,27 @@ def test_discard_without_a_draft_is_refused(world) -> None:
         editor.draft_discard(actor=world.coordinator, process=process)
     # then
     assert AuditEntry.objects.count() == 0
+
+
+def test_a_process_is_renamed_and_its_owner_changed_with_an_audit_entry(world):
+    # given
+    from xietong.audit.models import AuditEntry
+
+    process = editor.process_create(actor=world.coordinator, code="NPD", name="新产品开发", owner=world.rd)
+    # when
+    editor.process_update(actor=world.coordinator, process=process, name="新产品导入", description="", owner=world.gm)
+    # then
+    process.refresh_from_db()
+    assert (process.code, process.name, process.owner) == ("NPD", "新产品导入", world.gm)
+    assert AuditEntry.objects.filter(action="update").get().changes == {
+        "name": ["新产品开发", "新产品导入"],
+        "owner": [str(world.rd), str(world.gm)],
+    }
+
+
+def test_a_process_needs_a_name(world):
+    process = editor.process_create(actor=world.coordinator, code="NPD", name="新产品开发")
+    with pytest.raises(ApplicationError):
+        editor.process_update(actor=world.coordinator, process=process, name="  ")
+    process.refresh_from_db()
+    assert process.name == "新产品开发"

@@ -190,6 +190,24 @@ def process_create(request: HttpRequest) -> HttpResponse:
     return render(request, "processes/process_form.html", {"form": form})
 
 
+@login_required
+def process_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Name, description and owner of a process; its steps change through a draft."""
+    process = access_process(request.user, pk, "edit")
+    form = ProcessForm(request.POST or None, instance=process)
+    form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in ("name", "description", "owner")}
+        try:
+            editor.process_update(actor=_actor(request), process=process, **values)
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Process “{name}” saved.").format(name=values["name"]))
+            return HttpResponseRedirect(reverse("processes:process_detail", args=[process.pk]))
+    return render(request, "processes/process_form.html", {"form": form, "process": process})
+
+
 def _place_step_errors(formset: Any, forms_in_order: list[StepForm], exc: ApplicationError) -> list[str]:
     """Put the service's ``steps.<i>.<field>`` errors on the forms they came from; return the rest."""
     rest: list[str] = []
@@ -281,6 +299,7 @@ urlpatterns: list[URLPattern] = [
     path("", catalogue, name="catalogue"),
     path("new/", process_create, name="process_create"),
     path("<int:pk>/", process_detail, name="process_detail"),
+    path("<int:pk>/edit/", process_edit, name="process_edit"),
     path("<int:pk>/draft/", draft_edit, name="draft_edit"),
     path("<int:pk>/draft/publish/", draft_publish, name="draft_publish"),
     path("<int:pk>/draft/discard/", draft_discard, name="draft_discard"),
