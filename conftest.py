@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_clean_cache(settings: Any) -> Any:
+def _fast_hashing_and_clean_cache(settings: Any, tmp_path: Any) -> Any:
     # Argon2 is what production uses (tested in accounts); tests hash with MD5 for speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Pages render without a collectstatic run; the live server serves static files from the finders.
@@ -18,6 +18,8 @@ def _fast_hashing_and_clean_cache(settings: Any) -> Any:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Uploaded files go to a fresh directory per test.
+    settings.MEDIA_ROOT = str(tmp_path / "files")
     # Background tasks run at once, in the test's process.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     cache.clear()

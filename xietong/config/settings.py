@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "xietong.audit",
     "xietong.packages",
     "xietong.notify",
+    "xietong.attachments",
     "xietong.processes",
     "xietong.accounts",
     "xietong.insights",
@@ -185,6 +186,7 @@ MEDIA_ROOT = DATA_DIR / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 XIETONG_IMPORT_MAX_BYTES = env.int("XIETONG_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+XIETONG_ATTACHMENT_MAX_BYTES = env.int("XIETONG_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Background work: the Tasks API (django-tasks). The database backend needs nothing more; set
 # TASKS_BACKEND=django_tasks_rq.RQBackend and REDIS_URL to scale out on Redis (docs/configuration.md).

@@ -10,6 +10,7 @@ urlpatterns = [
     path("processes/", include("xietong.processes.urls")),
     path("packages/", include("xietong.packages.urls")),
     path("audit/", include("xietong.audit.urls")),
+    path("attachments/", include("xietong.attachments.urls")),
     path("notifications/", include("xietong.notify.urls")),
     path("api/v1/", include("xietong.api.urls")),
     path("admin/", admin.site.urls),

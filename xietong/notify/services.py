@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
 
 from xietong.common import clock
 from xietong.notify import channels
@@ -29,6 +33,14 @@ from xietong.org.models import Person
 
 # "<app>.<event>": lower case, at least one dot, e.g. "process.step_overdue".
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+Text = str | Promise  # a lazy translation is written in each recipient's language
+
+
+def _render(text: Text, params: Mapping[str, Any] | None) -> str:
+    """``text`` in the active language, with ``params`` filled in."""
+    return str(text).format(**params) if params else str(text)
 
 
 def _message(*, kind: str, title: str, body: str, url: str, dedupe_key: str | None) -> Message:
@@ -55,10 +67,11 @@ def notify(
     *,
     recipients: Iterable[Person | int],
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     dedupe_key: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> int:
     """Tell ``recipients`` (people or their ids) something; return how many notifications are new.
 
@@ -68,27 +81,47 @@ def notify(
     a notification the other wrote). Runs inside the caller's transaction if
     there is one. Costs one query to find the active recipients, one more with a ``dedupe_key``,
     and one insert per 500 recipients.
+
+    ``title`` and ``body`` may be lazy translations with ``{placeholders}`` filled from ``params``:
+    each recipient then reads them in their own language (their choice, else the organization's).
     """
-    message = _message(kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
+    _message(kind=kind, title=_render(title, params), body=_render(body, params), url=url, dedupe_key=dedupe_key)
     ids = _recipient_ids(recipients)
     if not ids:
         return 0
+    created = 0
     with transaction.atomic(savepoint=False):
-        active = list(Person.objects.filter(pk__in=ids, is_active=True).order_by("pk").values_list("pk", flat=True))
-        created = channels.in_app().deliver(recipient_ids=active, message=message)
-        for channel in channels.others():
-            channel.deliver(recipient_ids=active, message=message)
+        people = Person.objects.filter(pk__in=ids, is_active=True).order_by("pk").values_list("pk", "language")
+        by_language: dict[str, list[int]] = {}
+        for pk, language in people:
+            by_language.setdefault(language or _default_language(), []).append(pk)
+        for language, active in sorted(by_language.items()):
+            with translation.override(language):
+                message = _message(
+                    kind=kind, title=_render(title, params), body=_render(body, params), url=url, dedupe_key=dedupe_key
+                )
+            created += channels.in_app().deliver(recipient_ids=active, message=message)
+            for channel in channels.others():
+                channel.deliver(recipient_ids=active, message=message)
     return created
+
+
+def _default_language() -> str:
+    from xietong.org.selectors import organization_get
+
+    org = organization_get()
+    return org.language if org is not None else settings.LANGUAGE_CODE
 
 
 def notify_on_commit(
     *,
     recipients: Iterable[Person | int],
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     dedupe_key: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> None:
     """``notify`` once the caller's transaction commits (nothing if it rolls back).
 
@@ -96,12 +129,21 @@ def notify_on_commit(
     remembered by id. A failure after the commit is logged, not raised: the caller's change is
     already saved and must not look failed.
     """
-    _message(kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
+    _message(kind=kind, title=_render(title, params), body=_render(body, params), url=url, dedupe_key=dedupe_key)
     ids = _recipient_ids(recipients)
     if not ids:
         return
     transaction.on_commit(
-        functools.partial(notify, recipients=ids, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key),
+        functools.partial(
+            notify,
+            recipients=ids,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            dedupe_key=dedupe_key,
+            params=dict(params) if params else None,
+        ),
         robust=True,
     )
 

@@ -8,11 +8,18 @@ class ProcessesConfig(AppConfig):
     verbose_name = _("Processes")
 
     def ready(self) -> None:
+        from xietong.attachments.registry import register_owner
         from xietong.common.navigation import NavItem, register
         from xietong.common.ticks import register_tick
         from xietong.processes import package  # noqa: F401  (registers the package sections)
+        from xietong.processes.models import StepRun
+        from xietong.processes.permissions import cases_visible_to
         from xietong.processes.services import sla_tick
 
         register_tick("processes.sla", sla_tick)
+        # A step run's attachments are seen by whoever sees its case.
+        register_owner(
+            StepRun, lambda user, object_id: cases_visible_to(user).filter(step_runs=int(object_id)).exists()
+        )
         register(NavItem("processes.catalogue", _("Processes"), "processes:catalogue", order=30))
         register(NavItem("processes.my_work", _("My work"), "processes:my_work", order=31))

@@ -23,8 +23,27 @@ class CaseOpenForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; cleans to a list (empty when none was chosen)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        clean_one = super().clean
+        items = data if isinstance(data, list | tuple) else [data]
+        cleaned = [clean_one(item, initial) for item in items]
+        return [upload for upload in cleaned if upload]
+
+
 class StepCompleteForm(forms.Form):
     note = forms.CharField(label=_("Output"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
 
 
 class StepAssignForm(forms.Form):

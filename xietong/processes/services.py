@@ -3,6 +3,7 @@ warnings. Each service locks the case row, so two requests on one case are seria
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from xietong.attachments.services import attachments_add
 from xietong.audit.services import audit_record
 from xietong.common import clock
 from xietong.common.exceptions import ApplicationError
@@ -71,7 +74,8 @@ def _start_step(case: Case, step: Step, *, at: datetime, actor: Person | None) -
     notify_on_commit(
         recipients=_contacts(step.responsible_id),
         kind="process.step_started",
-        title=_("{case}: step “{step}” is waiting for your department").format(case=case, step=step.name),
+        title=gettext_lazy("{case}: step “{step}” is waiting for your department"),
+        params={"case": str(case), "step": step.name},
         url=_case_url(case),
         dedupe_key=f"steprun:{run.pk}:started",
     )
@@ -129,8 +133,9 @@ def case_open(*, actor: Person, process: Process, title: str, description: str =
 
 
 @transaction.atomic
-def step_complete(*, actor: Person, run: StepRun, note: str = "") -> StepRun:
-    """Complete the running step; the next one starts now, or the case completes."""
+def step_complete(*, actor: Person, run: StepRun, note: str = "", files: Sequence[Any] = ()) -> StepRun:
+    """Complete the running step with its output note and files (uploads, attached to the run); the
+    next step starts now, or the case completes. A refused file refuses the completion."""
     case = _locked(run.case)
     run = StepRun.objects.select_related("step").get(pk=run.pk)
     if case.state != Case.State.RUNNING:
@@ -149,6 +154,7 @@ def step_complete(*, actor: Person, run: StepRun, note: str = "") -> StepRun:
     now = clock.now()
     run.completed_at, run.output_note = now, note.strip()
     run.save(update_fields=["completed_at", "output_note"])
+    attachments_add(actor=actor, owner=run, uploads=files)
     _event(case, CaseEvent.Kind.STEP_COMPLETED, at=now, actor=actor, run=run, note=run.output_note)
     following = case.version.steps.filter(position__gt=run.position).order_by("position").first()
     if following is not None:
@@ -161,7 +167,8 @@ def step_complete(*, actor: Person, run: StepRun, note: str = "") -> StepRun:
             notify_on_commit(
                 recipients=[case.opened_by_id],
                 kind="process.case_completed",
-                title=_("{case} is completed").format(case=case),
+                title=gettext_lazy("{case} is completed"),
+                params={"case": str(case)},
                 url=_case_url(case),
                 dedupe_key=f"case:{case.pk}:completed",
             )
@@ -257,7 +264,8 @@ def step_assign(*, actor: Person, run: StepRun, assignee: Person | None) -> Step
         notify_on_commit(
             recipients=[assignee.pk],
             kind="process.step_assigned",
-            title=_("{case}: step “{step}” is assigned to you").format(case=case, step=current.step.name),
+            title=gettext_lazy("{case}: step “{step}” is assigned to you"),
+            params={"case": str(case), "step": current.step.name},
             url=_case_url(case),
             dedupe_key=None,
         )
@@ -297,14 +305,15 @@ def _sla_notice(run: StepRun, kind: Any, now: datetime) -> None:
     _event(case, kind, at=now, actor=None, run=run)
     if kind == CaseEvent.Kind.STEP_WARNED:
         # xgettext:no-python-format
-        title = _("{case}: step “{step}” has used 75% of its time limit").format(case=case, step=run.step.name)
+        title = gettext_lazy("{case}: step “{step}” has used 75% of its time limit")
     else:
-        title = _("{case}: step “{step}” is overdue").format(case=case, step=run.step.name)
+        title = gettext_lazy("{case}: step “{step}” is overdue")
     recipients = set(_contacts(run.responsible_id)) | ({run.assignee_id} if run.assignee_id else set())
     notify_on_commit(
         recipients=sorted(recipients),
         kind=f"process.{kind}",
         title=title,
+        params={"case": str(case), "step": run.step.name},
         url=_case_url(case),
         dedupe_key=f"steprun:{run.pk}:{kind}",
     )

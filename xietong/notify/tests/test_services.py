@@ -359,3 +359,20 @@ def test_mark_one_read_of_a_stale_copy_keeps_the_time_it_was_read_meanwhile(worl
     # then
     assert result.read_at == AT
     assert Notification.objects.get(pk=notification.pk).read_at == AT
+
+
+def test_a_lazy_title_is_written_in_each_recipients_language(world):
+    # given: one person reads English, the others the organization's Chinese
+    from django.utils.translation import gettext_lazy
+
+    from xietong.notify.models import Notification
+    from xietong.notify.services import notify
+
+    world.other_department.language = "en"
+    world.other_department.save(update_fields=["language"])
+    # when
+    notify(recipients=[world.employee, world.other_department], kind="process.case_completed",
+           title=gettext_lazy("{case} is completed"), params={"case": "SO-1"})
+    # then
+    titles = dict(Notification.objects.values_list("recipient__username", "title"))
+    assert titles == {"employee": "SO-1 已完成", "other": "SO-1 is completed"}

@@ -9,10 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from xietong.attachments.models import Attachment
 from xietong.common import clock
 from xietong.org.models import Department, Person
 from xietong.processes.models import Case, CaseEvent, Process, ProcessVersion, Step, StepRun
@@ -222,7 +224,7 @@ class StepRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StepRun
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "position",
             "step",
@@ -235,10 +237,39 @@ class StepRunSerializer(serializers.ModelSerializer):
             "output_note",
             "is_overdue",
         )
-        read_only_fields = fields
+        read_only_fields: tuple[str, ...] = fields
 
     def get_is_overdue(self, run: StepRun) -> bool:
         return run.completed_at is None and run.case.state == Case.State.RUNNING and run.due_at < _now(self.context)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where to download it (same authentication as the API).")
+
+    class Meta:
+        model = Attachment
+        fields = ("id", "filename", "size", "content_type", "url")
+        read_only_fields = fields
+
+    def get_url(self, attachment: Attachment) -> str:
+        path = reverse("attachments:download", args=[attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class StepRunDetailSerializer(StepRunSerializer):
+    """A step of a case with the files attached when it was completed."""
+
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(StepRunSerializer.Meta):
+        fields = (*StepRunSerializer.Meta.fields, "attachments")
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, run: StepRun) -> list[dict[str, Any]]:
+        attachments: list[Attachment] = run.attachment_list  # type: ignore[attr-defined]  # set by the view (one query)
+        return [dict(data) for data in AttachmentSerializer(attachments, many=True, context=self.context).data]
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -302,12 +333,12 @@ class CaseDetailSerializer(CaseSerializer):
         fields = (*CaseSerializer.Meta.fields, "process_name", "description", "step_runs", "events")
         read_only_fields = fields
 
-    @extend_schema_field(StepRunSerializer(many=True))
+    @extend_schema_field(StepRunDetailSerializer(many=True))
     def get_step_runs(self, case: Case) -> list[dict[str, Any]]:
         runs = list(case.step_runs.all())
         for run in runs:
             run.case = case
-        return [dict(data) for data in StepRunSerializer(runs, many=True, context=self.context).data]
+        return [dict(data) for data in StepRunDetailSerializer(runs, many=True, context=self.context).data]
 
 
 class CaseListQuerySerializer(serializers.Serializer):
@@ -342,6 +373,11 @@ class CaseOpenSerializer(serializers.Serializer):
 
 class StepCompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, help_text="What the step produced.")
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        required=False,
+        help_text="Files attached to the step (multipart/form-data, one ``files`` part per file).",
+    )
 
 
 class StepAssignSerializer(serializers.Serializer):

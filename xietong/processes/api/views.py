@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from xietong.api.views import CallerLanguageMixin
+from xietong.attachments.selectors import attachments_by_owner
 from xietong.common import clock
 from xietong.common.exceptions import ApplicationError
 from xietong.org.models import Person
@@ -265,6 +266,9 @@ class CaseViewSet(mixins.ListModelMixin, _SignedIn):
         runs = StepRun.objects.select_related("step", "responsible", "assignee").order_by("position")
         events = CaseEvent.objects.select_related("actor", "step_run__step").order_by("at", "pk")
         prefetch_related_objects([case], Prefetch("step_runs", queryset=runs), Prefetch("events", queryset=events))
+        attachments = attachments_by_owner(list(case.step_runs.all()))  # one query for every run
+        for run in case.step_runs.all():
+            run.attachment_list = attachments[run.pk]  # type: ignore[attr-defined]  # read by StepRunDetailSerializer
         case.open_runs = [run for run in case.step_runs.all() if run.completed_at is None]  # type: ignore[attr-defined]  # as _open_runs() in lists
         return case
 
@@ -304,7 +308,12 @@ class CaseViewSet(mixins.ListModelMixin, _SignedIn):
                 _("This case is {state}: its steps cannot be completed.").format(state=case.get_state_display())
             )
         with refusals_as_403():
-            services.step_complete(actor=self.actor, run=run, note=payload.validated_data.get("note", ""))
+            services.step_complete(
+                actor=self.actor,
+                run=run,
+                note=payload.validated_data.get("note", ""),
+                files=payload.validated_data.get("files", []),
+            )
         return self._answer(case)
 
     @extend_schema(request=StepAssignSerializer, responses=CaseDetailSerializer)

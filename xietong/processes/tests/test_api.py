@@ -895,7 +895,7 @@ def test_case_detail_and_process_detail_cost_a_fixed_number_of_queries(
         services.step_assign(actor=world.coordinator, run=case.step_runs.get(), assignee=world.liaison)
     client.force_login(world.employee)
     # when / then
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(f"{CASES}{case.pk}/").status_code == 200
     with django_assert_num_queries(6):
         assert client.get(f"{PROCESSES}{catalogue['ORDER'].pk}/").status_code == 200

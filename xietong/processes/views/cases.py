@@ -22,6 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from xietong.attachments.selectors import attachments_by_owner
 from xietong.common import clock
 from xietong.common.exceptions import ApplicationError
 from xietong.common.views import add_service_errors
@@ -119,6 +120,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
     now = clock.now()
     runs = {run.step_id: run for run in selectors.case_runs(case)}
+    attachments = attachments_by_owner(list(runs.values()))  # one query for every run
     current = next((run for run in runs.values() if run.completed_at is None), None)
     if case.state not in selectors.CASE_OPEN_STATES:
         current = None  # a cancelled case leaves its step unfinished, but nothing runs any more
@@ -129,6 +131,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "step": step,
                 "run": run,
+                "attachments": attachments.get(run.pk, []) if run is not None else [],
                 "is_current": run is not None and run is current,
                 "is_on_time": run is not None and run.completed_at is not None and run.completed_at <= run.due_at,
                 "is_overdue": run is current and run is not None and _is_overdue(case, run, now),
@@ -211,13 +214,15 @@ def step_complete(request: HttpRequest, pk: int) -> HttpResponse:
     run = _running_run(case)
     if run is None:
         return _no_running_step(request, case)
-    form = StepCompleteForm(request.POST)
+    form = StepCompleteForm(request.POST, request.FILES)
     if not form.is_valid():
         return _form_error(request, case, form)
     return _act(
         request,
         case,
-        lambda: services.step_complete(actor=_actor(request), run=run, note=form.cleaned_data["note"]),
+        lambda: services.step_complete(
+            actor=_actor(request), run=run, note=form.cleaned_data["note"], files=form.cleaned_data["attachments"]
+        ),
         _("Step “{step}” completed.").format(step=run.step.name),
     )
 

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from xietong.attachments import views
+
+app_name = "attachments"
+
+urlpatterns = [
+    path("<int:pk>/", views.download, name="download"),
+]
