@@ -371,8 +371,12 @@ def test_a_lazy_title_is_written_in_each_recipients_language(world):
     world.other_department.language = "en"
     world.other_department.save(update_fields=["language"])
     # when
-    notify(recipients=[world.employee, world.other_department], kind="process.case_completed",
-           title=gettext_lazy("{case} is completed"), params={"case": "SO-1"})
+    notify(
+        recipients=[world.employee, world.other_department],
+        kind="process.case_completed",
+        title=gettext_lazy("{case} is completed"),
+        params={"case": "SO-1"},
+    )
     # then
     titles = dict(Notification.objects.values_list("recipient__username", "title"))
     assert titles == {"employee": "SO-1 已完成", "other": "SO-1 is completed"}
