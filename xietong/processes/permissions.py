@@ -20,7 +20,7 @@ from django.http import Http404
 from xietong.org.models import Department
 from xietong.org.permissions import can_manage_org, is_admin, is_coordinator
 from xietong.org.selectors import department_subtree_ids
-from xietong.processes.models import Case, Process, Step, StepRun
+from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
 
 
 def _signed_in(user: Any) -> bool:
@@ -90,6 +90,21 @@ def can_steer_case(user: Any, case: Case, current: StepRun | None) -> bool:
     if is_coordinator(user) or is_admin(user) or case.opened_by_id == user.pk:
         return True
     return current is not None and current.responsible_id in led_department_ids(user)
+
+
+def access_process(user: Any, pk: int, action: str = "view") -> Process:
+    """The process if the user may do ``action`` ("view" or "edit") with it. Unknown → 404; a process
+    with only a draft → 404 for those who may not edit; "edit" on a visible one → 403 for them."""
+    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False)
+    process = Process.objects.select_related("owner").annotate(is_published=Exists(published)).filter(pk=pk).first()
+    if process is None:
+        raise Http404
+    may_edit = can_edit_processes(user)
+    if not may_edit and not process.is_published:
+        raise Http404
+    if action != "view" and not may_edit:
+        raise PermissionDenied
+    return process
 
 
 def require_process_editor(user: Any) -> None:

@@ -15,10 +15,9 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
@@ -33,12 +32,12 @@ from xietong.processes import editor
 from xietong.processes.figures import process_figures, process_series
 from xietong.processes.forms import BaseStepFormSet, ProcessForm, StepForm, StepFormSet
 from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
-from xietong.processes.permissions import can_edit_processes, can_open_case, require_process_editor
+from xietong.processes.permissions import access_process, can_edit_processes, can_open_case, require_process_editor
 from xietong.processes.selectors import versions_with_steps
 
 OPEN_STATES = (Case.State.RUNNING, Case.State.ON_HOLD)
 
-# ── Reads (they belong in selectors.py, which another engineer owns; kept here until moved) ──────
+# ── Reads of the catalogue (to move into selectors.py) ──────────────────────────────────────────
 
 
 def _count(qs: QuerySet[Any], group: str) -> Coalesce:
@@ -107,22 +106,7 @@ def swimlane(steps: list[Step]) -> list[Lane]:
     return lanes
 
 
-# ── Access ──────────────────────────────────────────────────────────────────────────────────────
-
-
-def access_process(user: Any, pk: int, action: str = "view") -> Process:
-    """The process if the user may do ``action`` ("view" or "edit") with it. Unknown → 404; a process
-    with only a draft → 404 for those who may not edit; "edit" on a visible one → 403 for them."""
-    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False)
-    process = Process.objects.select_related("owner").annotate(is_published=Exists(published)).filter(pk=pk).first()
-    if process is None:
-        raise Http404
-    may_edit = can_edit_processes(user)
-    if not may_edit and not process.is_published:
-        raise Http404
-    if action != "view" and not may_edit:
-        raise PermissionDenied
-    return process
+# ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
 
 def _actor(request: HttpRequest) -> Person:
