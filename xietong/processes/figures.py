@@ -1,8 +1,9 @@
 """The process figures of metrics.md ("Process figures"), as of an instant.
 
-Counts are aggregated in the database. The two working-time medians need the working time of
-each interval on the organization's schedule; they are computed from one query's (start, end)
-pairs with ``Schedule.working_time`` until the calendar table of issue #6 moves that into SQL.
+Counts are aggregated in the database, and so are the two working-time medians: the working time
+of each interval is counted in SQL on the organization's materialised calendar
+(``xietong.common.calendar``), and only the one or two middle values of each process leave the
+database (``xietong.common.sql.middle_values``).
 """
 
 from __future__ import annotations
@@ -13,26 +14,10 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 
+from xietong.common.calendar import WorkingMicros, ensure_calendar
+from xietong.common.sql import middle_values
 from xietong.common.worktime import Schedule
 from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
-
-HOUR_US = 3_600_000_000
-
-
-def _micro(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _median_hours(values_us: list[int]) -> float | None:
-    """The median in hours; the mean of the two middle values for an even count (exact until the
-    final division)."""
-    if not values_us:
-        return None
-    ordered = sorted(values_us)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle] / HOUR_US
-    return (ordered[middle - 1] + ordered[middle]) / (2 * HOUR_US)
 
 
 def _live_runs(as_of: datetime) -> QuerySet[StepRun]:
@@ -67,8 +52,10 @@ def process_figures(
     opened = Case.objects.filter(opened_at__lte=as_of)
     if process_ids is not None:
         opened = opened.filter(process__in=process_ids)
-    for row in opened.values("process").annotate(n=Count("pk")):
+    earliest: list[datetime] = []  # the first instants the working-time medians may time
+    for row in opened.values("process").annotate(n=Count("pk"), first=Min("opened_at")):
         figures[row["process"]]["cases_total"] = row["n"]
+        earliest.append(row["first"])
 
     runs = _live_runs(as_of)
     if process_ids is not None:
@@ -78,25 +65,33 @@ def process_figures(
         completed=Count("pk", filter=done),
         on_time=Count("pk", filter=done & Q(completed_at__lte=F("due_at"))),
         overdue=Count("pk", filter=~done & Q(due_at__lt=as_of)),
+        first=Min("started_at"),
     )
     for row in step_counts:
+        earliest.append(row["first"])
         entry = figures[row["case__process"]]
         entry["steps_completed"], entry["steps_on_time"] = row["completed"], row["on_time"]
         entry["overdue_open_steps"] = row["overdue"]
         if row["completed"]:
             entry["on_time_rate"] = row["on_time"] / row["completed"]
 
-    _cases_completed(figures, opened, as_of, schedule)
     _bottlenecks(figures, runs.filter(done), as_of)
-    _handoffs(figures, runs, as_of, schedule)
+    if earliest:  # else there is nothing to time (and no calendar to build)
+        # Every instant timed lies between a case's opening or a step's start and as_of (a day either
+        # side covers any local date); the calendar is read once, built only when it must grow.
+        local = schedule.tz
+        first_day = min(moment.astimezone(local).date() for moment in earliest) - timedelta(days=1)
+        calendar = ensure_calendar(schedule, first_day, as_of.astimezone(local).date() + timedelta(days=1))
+        _cases_completed(figures, opened, as_of, calendar)
+        _handoffs(figures, runs, calendar)
     return {code: figures[pk] for pk, code in processes}
 
 
 def _cases_completed(
-    figures: dict[int, dict[str, Any]], opened: QuerySet[Case], as_of: datetime, schedule: Schedule
+    figures: dict[int, dict[str, Any]], opened: QuerySet[Case], as_of: datetime, calendar: str
 ) -> None:
     """Cases all of whose version steps completed by ``as_of``, and the median of their cycle
-    (first step's start to last step's completion) in working hours."""
+    (first step's start to last step's completion) in working hours; one query."""
     steps_in_version = (
         Step.objects.filter(version=OuterRef("version"))
         .order_by()
@@ -104,20 +99,26 @@ def _cases_completed(
         .annotate(n=Count("pk"))
         .values("n")
     )
+    runs_done = (
+        StepRun.objects.filter(case=OuterRef("pk"), completed_at__lte=as_of)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # counted by subqueries, not a join and GROUP BY, so the window functions below rank plain rows
     completed = opened.annotate(
-        done=Count("step_runs", filter=Q(step_runs__completed_at__lte=as_of)),
+        done=Coalesce(Subquery(runs_done, output_field=IntegerField()), 0),
         total=Coalesce(Subquery(steps_in_version, output_field=IntegerField()), 0),
     ).filter(done=F("total"), total__gt=0)
     first_start = StepRun.objects.filter(case=OuterRef("pk")).order_by("position").values("started_at")[:1]
     last_end = StepRun.objects.filter(case=OuterRef("pk")).order_by("-position").values("completed_at")[:1]
-    cycles: dict[int, list[int]] = {}
-    for process, start, end in completed.annotate(start=Subquery(first_start), end=Subquery(last_end)).values_list(
-        "process", "start", "end"
-    ):
-        cycles.setdefault(process, []).append(_micro(schedule.working_time(start, end)))
-    for process, values in cycles.items():
-        figures[process]["cases_completed"] = len(values)
-        figures[process]["median_cycle_hours"] = _median_hours(values)
+    cycles = completed.annotate(start=Subquery(first_start), end=Subquery(last_end)).annotate(
+        cycle_us=WorkingMicros("start", "end", calendar)
+    )
+    for (process,), middle in middle_values(cycles, partition=["process"], value="cycle_us").items():
+        figures[process]["cases_completed"] = middle.size
+        figures[process]["median_cycle_hours"] = middle.median_hours
 
 
 def _bottlenecks(figures: dict[int, dict[str, Any]], completed_runs: QuerySet[StepRun], as_of: datetime) -> None:
@@ -166,10 +167,12 @@ def _current_step_order(process_ids: list[int]) -> dict[int, dict[str, int]]:
     return order
 
 
-def _handoffs(figures: dict[int, dict[str, Any]], runs: QuerySet[StepRun], as_of: datetime, schedule: Schedule) -> None:
+def _handoffs(figures: dict[int, dict[str, Any]], runs: QuerySet[StepRun], calendar: str) -> None:
     """Median working hours from a step's completion to the next step's start, over consecutive
-    steps of a case with different responsible departments, the later one started by ``as_of``."""
-    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1)
+    steps of a case with different responsible departments, the later one started by ``as_of``
+    (``runs`` are those that exist at ``as_of``); one query."""
+    # (case, position) is unique: no ordering (the default one would join the case to sort by it)
+    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1).order_by()
     pairs = (
         runs.annotate(
             prev_completed=Subquery(previous.values("completed_at")[:1]),
@@ -177,13 +180,10 @@ def _handoffs(figures: dict[int, dict[str, Any]], runs: QuerySet[StepRun], as_of
         )
         .filter(prev_completed__isnull=False)
         .exclude(prev_responsible=F("responsible"))
-        .values_list("case__process", "prev_completed", "started_at")
+        .annotate(handoff_us=WorkingMicros("prev_completed", "started_at", calendar))
     )
-    handoffs: dict[int, list[int]] = {}
-    for process, completed_at, started_at in pairs:
-        handoffs.setdefault(process, []).append(_micro(schedule.working_time(completed_at, started_at)))
-    for process, values in handoffs.items():
-        figures[process]["handoff_hours_median"] = _median_hours(values)
+    for (process,), middle in middle_values(pairs, partition=["case__process"], value="handoff_us").items():
+        figures[process]["handoff_hours_median"] = middle.median_hours
 
 
 def process_series(process_id: int, as_of: datetime, tz: tzinfo) -> dict[str, list[dict[str, Any]]]:

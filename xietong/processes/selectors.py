@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as Case_
 from django.utils.translation import gettext as _
 
+from xietong.common.calendar import WorkingMicros, ensure_calendar
+from xietong.common.sql import middle_values
 from xietong.common.worktime import Schedule
 from xietong.org.models import Department, Person
 from xietong.org.selectors import department_schedule
@@ -211,14 +213,6 @@ class HandoffPair:
     median_hours: float
 
 
-def _median(values: list[timedelta]) -> timedelta:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def handoff_pairs(*, since: datetime, schedule: Schedule) -> list[HandoffPair]:
     """Per (from department, to department): the hand-offs between consecutive steps of a case with
     different responsible departments, whose later step started at or after ``since``, timed in
@@ -226,11 +220,12 @@ def handoff_pairs(*, since: datetime, schedule: Schedule) -> list[HandoffPair]:
     to the later step's start; sorted by median, longest first. Cancelled cases are left out, as in
     the process figures.
 
-    The pairs come from one query (the previous run of each run, by a subquery) and the department
-    names from a second; the working time of each hand-off is computed in Python, pair by pair, until
-    the calendar table of issue #6 moves working time into SQL.
+    Four queries: the range of instants to time, the calendar (:func:`ensure_calendar`, one query
+    once built), the count and middle hand-off(s) of each pair (working time and median in SQL, by
+    window functions) and the departments' names.
     """
-    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1)
+    # (case, position) is unique: no ordering (the default one would join the case to sort by it)
+    previous = StepRun.objects.filter(case=OuterRef("case"), position=OuterRef("position") - 1).order_by()
     rows = (
         StepRun.objects.filter(started_at__gte=since)
         .exclude(case__state=Case.State.CANCELLED)
@@ -240,15 +235,28 @@ def handoff_pairs(*, since: datetime, schedule: Schedule) -> list[HandoffPair]:
         )
         .filter(prev_completed__isnull=False)
         .exclude(prev_responsible=F("responsible"))
-        .values_list("prev_responsible", "responsible", "prev_completed", "started_at")
     )
-    durations: dict[tuple[int, int], list[timedelta]] = {}
-    for from_id, to_id, completed_at, started_at in rows:
-        durations.setdefault((from_id, to_id), []).append(schedule.working_time(completed_at, started_at))
-    ids = {pk for pair in durations for pk in pair}
-    departments = Department.objects.in_bulk(ids) if ids else {}
+    span = rows.aggregate(first=Min("prev_completed"), last=Max("started_at"))
+    if span["first"] is None:
+        return []
+    local = schedule.tz
+    calendar = ensure_calendar(
+        schedule,
+        min(span["first"], span["last"]).astimezone(local).date() - timedelta(days=1),
+        max(span["first"], span["last"]).astimezone(local).date() + timedelta(days=1),
+    )
+    timed = rows.annotate(handoff_us=WorkingMicros("prev_completed", "started_at", calendar))
+    middles = middle_values(timed, partition=["prev_responsible", "responsible"], value="handoff_us")
+    ids = {pk for pair in middles for pk in pair}
+    departments = Department.objects.in_bulk(ids)
+    # the median as a timedelta (the mean of two middle values rounded to the microsecond), in hours
     pairs = [
-        HandoffPair(departments[a], departments[b], len(values), _median(values) / timedelta(hours=1))
-        for (a, b), values in durations.items()
+        HandoffPair(
+            departments[a],
+            departments[b],
+            middle.size,
+            (timedelta(microseconds=middle.low) + timedelta(microseconds=middle.high)) / 2 / timedelta(hours=1),
+        )
+        for (a, b), middle in middles.items()
     ]
     return sorted(pairs, key=lambda p: (-p.median_hours, -p.count, p.from_department.code, p.to_department.code))
