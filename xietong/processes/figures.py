@@ -61,10 +61,13 @@ def process_figures(
     if process_ids is not None:
         runs = runs.filter(case__process__in=process_ids)
     done = Q(completed_at__lte=as_of)
+    # A case on hold has its clock stopped: its step is not overdue unless it already was when the
+    # hold began (its due instant moves by the time paused when it resumes; metrics.md).
+    paused = Q(case__state=Case.State.ON_HOLD, case__held_since__lte=as_of, due_at__gte=F("case__held_since"))
     step_counts = runs.values("case__process").annotate(
         completed=Count("pk", filter=done),
         on_time=Count("pk", filter=done & Q(completed_at__lte=F("due_at"))),
-        overdue=Count("pk", filter=~done & Q(due_at__lt=as_of)),
+        overdue=Count("pk", filter=~done & Q(due_at__lt=as_of) & ~paused),
         first=Min("started_at"),
     )
     for row in step_counts:

@@ -5,9 +5,26 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import BooleanField, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as Case_
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from xietong.common.calendar import WorkingMicros, ensure_calendar
@@ -15,7 +32,7 @@ from xietong.common.sql import middle_values
 from xietong.common.worktime import Schedule
 from xietong.org.models import Department, Person
 from xietong.org.selectors import department_schedule
-from xietong.processes.models import Case, CaseEvent, ProcessVersion, Step, StepRun
+from xietong.processes.models import Case, CaseEvent, Process, ProcessVersion, Step, StepRun
 
 
 def current_versions(*, process_ids: Iterable[int] | None = None) -> dict[int, ProcessVersion]:
@@ -260,3 +277,72 @@ def handoff_pairs(*, since: datetime, schedule: Schedule) -> list[HandoffPair]:
         for (a, b), middle in middles.items()
     ]
     return sorted(pairs, key=lambda p: (-p.median_hours, -p.count, p.from_department.code, p.to_department.code))
+
+
+# ── The catalogue ──────────────────────────────────────────────────────────────────────────────
+
+
+def _count(qs: QuerySet[Any], group: str) -> Coalesce:
+    """COUNT(*) of ``qs`` per outer row, as a scalar subquery (no join fan-out)."""
+    counted = qs.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def catalogue_processes(*, include_drafts: bool, now: datetime) -> QuerySet[Process]:
+    """Processes with their owner, current version number and step count, whether they have a draft,
+    and their cases open (running or on hold) and overdue now (running with a step past its due
+    instant). Only processes with a published version unless ``include_drafts`` (one query)."""
+    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False).order_by("-number")
+    draft = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=True)
+    late_step = StepRun.objects.filter(case=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
+    qs = (
+        Process.objects.select_related("owner")
+        .annotate(
+            current_pk=Subquery(published.values("pk")[:1]),
+            current_number=Subquery(published.values("number")[:1]),
+            has_draft=Exists(draft),
+        )
+        .annotate(
+            step_count=_count(Step.objects.filter(version=OuterRef("current_pk")), "version"),
+            open_cases=_count(Case.objects.filter(process=OuterRef("pk"), state__in=CASE_OPEN_STATES), "process"),
+            overdue_cases=_count(
+                Case.objects.filter(process=OuterRef("pk"), state=Case.State.RUNNING).filter(Exists(late_step)),
+                "process",
+            ),
+        )
+        .order_by("code")
+    )
+    if not include_drafts:
+        qs = qs.filter(current_number__isnull=False)
+    return qs
+
+
+@dataclasses.dataclass
+class Lane:
+    """One department's row of the swimlane: for each step, "responsible", "cooperating" or ""."""
+
+    department: Department
+    cells: list[tuple[str, Step]]
+
+
+def swimlane(steps: list[Step]) -> list[Lane]:
+    """One lane per department involved (responsible or cooperating), in order of first appearance
+    along the steps (responsible before cooperating within a step); one cell per step."""
+    departments: dict[int, Department] = {}
+    for step in steps:
+        departments.setdefault(step.responsible_id, step.responsible)
+        for department in sorted(step.cooperating.all(), key=lambda d: d.code):
+            departments.setdefault(department.pk, department)
+    lanes = []
+    for pk, department in departments.items():
+        cells = []
+        for step in steps:
+            if step.responsible_id == pk:
+                role = "responsible"
+            elif any(d.pk == pk for d in step.cooperating.all()):
+                role = "cooperating"
+            else:
+                role = ""
+            cells.append((role, step))
+        lanes.append(Lane(department, cells))
+    return lanes

@@ -173,3 +173,14 @@ def test_the_figures_cost_a_fixed_number_of_queries(complaint, django_assert_num
     # insert the periods, record the range, release)
     with django_assert_num_queries(14):
         process_figures(at("2026-04-01T00:00"), SCHEDULE)
+
+
+def test_a_step_on_hold_is_not_overdue_unless_it_already_was(complaint):
+    # given: TS-0001's running step CP-3 (due 2026-03-06 10:00) put on hold before its deadline
+    case = Case.objects.get(ref="TS-0001")
+    Case.objects.filter(pk=case.pk).update(state=Case.State.ON_HOLD, held_since=at("2026-03-06T09:00"))
+    # then: the clock stopped
+    assert process_figures(at("2026-04-01T00:00"), SCHEDULE)["COMPLAINT"]["overdue_open_steps"] == 0
+    # and a hold that began after the deadline does not hide the overdue step
+    Case.objects.filter(pk=case.pk).update(held_since=at("2026-03-06T11:00"))
+    assert process_figures(at("2026-04-01T00:00"), SCHEDULE)["COMPLAINT"]["overdue_open_steps"] == 1

@@ -9,14 +9,10 @@ published process is refused (403) on the editor's routes.
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -26,85 +22,13 @@ from django.views.decorators.http import require_POST
 from xietong.common import clock
 from xietong.common.exceptions import ApplicationError
 from xietong.common.views import add_service_errors
-from xietong.org.models import Department, Person
+from xietong.org.models import Person
 from xietong.org.selectors import organization_schedule
 from xietong.processes import editor
 from xietong.processes.figures import process_figures, process_series
 from xietong.processes.forms import BaseStepFormSet, ProcessForm, StepForm, StepFormSet
-from xietong.processes.models import Case, Process, ProcessVersion, Step, StepRun
 from xietong.processes.permissions import access_process, can_edit_processes, can_open_case, require_process_editor
-from xietong.processes.selectors import versions_with_steps
-
-OPEN_STATES = (Case.State.RUNNING, Case.State.ON_HOLD)
-
-# ── Reads of the catalogue (to move into selectors.py) ──────────────────────────────────────────
-
-
-def _count(qs: QuerySet[Any], group: str) -> Coalesce:
-    """COUNT(*) of ``qs`` per outer row, as a scalar subquery (no join fan-out)."""
-    counted = qs.order_by().values(group).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def catalogue_processes(*, include_drafts: bool, now: datetime) -> QuerySet[Process]:
-    """Processes with their owner, current version number and step count, whether they have a draft,
-    and their cases open (running or on hold) and overdue now (running with a step past its due
-    instant). Only processes with a published version unless ``include_drafts`` (one query)."""
-    published = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=False).order_by("-number")
-    draft = ProcessVersion.objects.filter(process=OuterRef("pk"), published_at__isnull=True)
-    late_step = StepRun.objects.filter(case=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
-    qs = (
-        Process.objects.select_related("owner")
-        .annotate(
-            current_pk=Subquery(published.values("pk")[:1]),
-            current_number=Subquery(published.values("number")[:1]),
-            has_draft=Exists(draft),
-        )
-        .annotate(
-            step_count=_count(Step.objects.filter(version=OuterRef("current_pk")), "version"),
-            open_cases=_count(Case.objects.filter(process=OuterRef("pk"), state__in=OPEN_STATES), "process"),
-            overdue_cases=_count(
-                Case.objects.filter(process=OuterRef("pk"), state=Case.State.RUNNING).filter(Exists(late_step)),
-                "process",
-            ),
-        )
-        .order_by("code")
-    )
-    if not include_drafts:
-        qs = qs.filter(current_number__isnull=False)
-    return qs
-
-
-@dataclasses.dataclass
-class Lane:
-    """One department's row of the swimlane: for each step, "responsible", "cooperating" or ""."""
-
-    department: Department
-    cells: list[tuple[str, Step]]
-
-
-def swimlane(steps: list[Step]) -> list[Lane]:
-    """One lane per department involved (responsible or cooperating), in order of first appearance
-    along the steps (responsible before cooperating within a step); one cell per step."""
-    departments: dict[int, Department] = {}
-    for step in steps:
-        departments.setdefault(step.responsible_id, step.responsible)
-        for department in sorted(step.cooperating.all(), key=lambda d: d.code):
-            departments.setdefault(department.pk, department)
-    lanes = []
-    for pk, department in departments.items():
-        cells = []
-        for step in steps:
-            if step.responsible_id == pk:
-                role = "responsible"
-            elif any(d.pk == pk for d in step.cooperating.all()):
-                role = "cooperating"
-            else:
-                role = ""
-            cells.append((role, step))
-        lanes.append(Lane(department, cells))
-    return lanes
-
+from xietong.processes.selectors import catalogue_processes, swimlane, versions_with_steps
 
 # ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
