@@ -27,3 +27,11 @@ def styled(bound_field: Any) -> Any:
 @register.filter
 def is_checkbox(bound_field: Any) -> bool:
     return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: Any, number: int) -> str:
+    """The current URL's query string with ``page`` set to ``number`` (filters are kept)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()
