@@ -25,6 +25,13 @@ system_packages() {  # Debian's chromium for the browser tests, gettext for the 
   fi
 }
 
+redis() {  # start the machine's Redis if it is down (the RQ task backend is tested against it)
+  if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    for _ in $(seq 10); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+}
+
 postgres() {  # start the machine's PostgreSQL if it is down
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
@@ -42,6 +49,7 @@ case "${1:-}" in
     install "[test]"
     system_packages
     postgres
+    redis
     shift
     export XIETONG_DATA_DIR; XIETONG_DATA_DIR=$(mktemp -d)
     trap 'rm -rf "$XIETONG_DATA_DIR"' EXIT

@@ -45,8 +45,12 @@ class Command(BaseCommand):
         if options["no_worker"]:
             os.execvp(argv[0], argv)
         xietong = [sys.executable, "-m", "xietong.cli"]
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+            worker = ["rqworker", "--job-class", "django_tasks_rq.backend.Job"]
+        else:
+            worker = ["db_worker", "--no-startup-delay"]
         helpers = [
-            subprocess.Popen([*xietong, "db_worker", "--no-startup-delay"]),
+            subprocess.Popen([*xietong, *worker]),
             subprocess.Popen([*xietong, "tick", "--every", str(settings.XIETONG_TICK_SECONDS)]),
         ]
         server = subprocess.Popen(argv)
