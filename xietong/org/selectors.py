@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -31,14 +32,41 @@ def organization_get() -> Organization | None:
     return org
 
 
+@functools.lru_cache(maxsize=256)
+def _schedule(spec_json: str, tz: str) -> Schedule:
+    return Schedule.from_spec(json.loads(spec_json), tz)
+
+
+def build_schedule(spec: dict[str, Any] | None, tz: str) -> Schedule:
+    """A stored schedule spec as a Schedule, parsed once per distinct spec (queues ask per row)."""
+    return _schedule(json.dumps(spec or {}, sort_keys=True), tz)
+
+
 def organization_schedule() -> Schedule:
     org = organization_get()
     if org is None:
-        return Schedule.from_spec({}, "Asia/Shanghai")
-    return Schedule.from_spec(org.schedule, org.timezone)
+        return build_schedule({}, "Asia/Shanghai")
+    return build_schedule(org.schedule, org.timezone)
 
 
-def _department_tree_map() -> dict[int, tuple[int | None, dict[str, Any] | None]]:
+DepartmentTree = dict[int, tuple[int | None, dict[str, Any] | None]]
+
+
+def nearest_schedule_spec(tree: DepartmentTree, department_id: int) -> dict[str, Any] | None:
+    """The spec that times a department: its own, else the nearest ancestor's; None for the
+    organization's (package-format.md, schedule)."""
+    node: int | None = department_id
+    seen: set[int] = set()
+    while node is not None and node in tree and node not in seen:
+        seen.add(node)
+        parent, spec = tree[node]
+        if spec is not None:
+            return spec
+        node = parent
+    return None
+
+
+def _department_tree_map() -> DepartmentTree:
     """pk -> (parent pk, own schedule) of every department (cached briefly)."""
     tree = cache.get(SCHEDULES_CACHE_KEY)
     if tree is None:
@@ -66,18 +94,11 @@ def department_subtree_ids(roots: set[int]) -> set[int]:
 def department_schedule(department_id: int) -> Schedule:
     """The schedule that times work in a department: its own, else the nearest ancestor's, else the
     organization's (package-format.md, schedule)."""
-    tree = _department_tree_map()
+    spec = nearest_schedule_spec(_department_tree_map(), department_id)
+    if spec is None:
+        return organization_schedule()
     org = organization_get()
-    tz = ZoneInfo(org.timezone) if org else ZoneInfo("Asia/Shanghai")
-    node: int | None = department_id
-    seen: set[int] = set()
-    while node is not None and node in tree and node not in seen:
-        seen.add(node)
-        parent, spec = tree[node]
-        if spec is not None:
-            return Schedule.from_spec(spec, tz)
-        node = parent
-    return organization_schedule()
+    return build_schedule(spec, org.timezone if org else "Asia/Shanghai")
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from xietong.common import clock
 from xietong.common.worktime import Schedule, parse_duration
 from xietong.org.models import Department, Organization, Person
-from xietong.org.selectors import organization_get
+from xietong.org.selectors import DepartmentTree, build_schedule, nearest_schedule_spec, organization_get
 from xietong.packages.document import Problem
 from xietong.packages.importer import ImportFailed
 from xietong.packages.registry import ExportContext, ImportContext, SectionHandler, register
@@ -586,26 +586,13 @@ class _Schedules:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.org_spec = Organization.objects.filter(pk=1).values_list("schedule", flat=True).first()
-        self.tree = {
+        self.tree: DepartmentTree = {
             pk: (parent, spec) for pk, parent, spec in Department.objects.values_list("pk", "parent_id", "schedule")
         }
-        self._built: dict[int | None, Schedule] = {}
 
     def for_department(self, department_id: int) -> Schedule:
-        node: int | None = department_id
-        seen: set[int] = set()
-        while node is not None and node in self.tree and node not in seen:
-            seen.add(node)
-            parent, spec = self.tree[node]
-            if spec is not None:
-                return self._build(node, spec)
-            node = parent
-        return self._build(None, self.org_spec)
-
-    def _build(self, key: int | None, spec: Any) -> Schedule:
-        if key not in self._built:
-            self._built[key] = Schedule.from_spec(spec or {}, self.tz)
-        return self._built[key]
+        spec = nearest_schedule_spec(self.tree, department_id)
+        return build_schedule(self.org_spec if spec is None else spec, self.tz.key)
 
 
 class CasesSection(SectionHandler):

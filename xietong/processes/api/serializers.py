@@ -3,10 +3,8 @@ processes by code and versions by number; every instant is ISO 8601 with its off
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -16,20 +14,9 @@ from rest_framework import serializers
 
 from xietong.attachments.models import Attachment
 from xietong.common import clock
+from xietong.common.clock import parse_as_of
 from xietong.org.models import Department, Person
 from xietong.processes.models import Case, CaseEvent, Process, ProcessVersion, Step, StepRun
-
-AS_OF = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
-
-
-def parse_as_of(text: str, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date or datetime; without an offset it is organization-local time (as the ``report``
-    command reads ``--as-of``; insights sits above processes, so its parser is not imported)."""
-    if not AS_OF.match(text):
-        raise ValueError(text)
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
-
 
 # ── Processes ───────────────────────────────────────────────────────────────────────────────────
 

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,18 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from xietong.common import clock
+from xietong.common.clock import parse_as_of
 from xietong.insights.report import build_report
 from xietong.org.selectors import organization_get
-
-AS_OF = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
-
-
-def parse_as_of(text: str, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date or datetime; without an offset it is organization-local time."""
-    if not AS_OF.match(text):
-        raise ValueError(text)
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
 class Command(BaseCommand):
