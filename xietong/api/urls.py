@@ -21,4 +21,8 @@ urlpatterns = [
     path("audit/", include("xietong.audit.api_urls")),
     path("notify/", include("xietong.notify.api.urls")),
     path("processes/", include("xietong.processes.api.urls")),
+    path("disputes/", include("xietong.disputes.api.urls")),
+    path("notices/", include("xietong.notices.api.urls")),
+    path("knowledge/", include("xietong.knowledge.api.urls")),
+    path("search/", include("xietong.search.api.urls")),
 ]
