@@ -24,5 +24,6 @@ urlpatterns = [
     path("disputes/", include("xietong.disputes.api.urls")),
     path("notices/", include("xietong.notices.api.urls")),
     path("knowledge/", include("xietong.knowledge.api.urls")),
+    path("progress/", include("xietong.progress.api.urls")),
     path("search/", include("xietong.search.api.urls")),
 ]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xietong.disputes",
     "xietong.notices",
     "xietong.knowledge",
+    "xietong.progress",
     "xietong.accounts",
     "xietong.insights",
     "xietong.api",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("disputes/", include("xietong.disputes.urls")),
     path("notices/", include("xietong.notices.urls")),
     path("knowledge/", include("xietong.knowledge.urls")),
+    path("progress/", include("xietong.progress.urls")),
     path("search/", include("xietong.search.urls")),
     path("packages/", include("xietong.packages.urls")),
     path("audit/", include("xietong.audit.urls")),
