@@ -177,8 +177,28 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env.str("XIETONG_STATIC_ROOT", default=str(DATA_DIR / "static")))
+# Uploaded files (attachments): the files directory by default; S3-compatible object storage
+# (AWS S3, MinIO, Aliyun OSS, Tencent COS …) through django-storages when a bucket is configured.
+# The S3 backend needs boto3: pip install "xietong[s3]" (docs/configuration.md).
+XIETONG_S3_BUCKET = env.str("XIETONG_S3_BUCKET", default="")
+_default_storage: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if XIETONG_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": XIETONG_S3_BUCKET,
+            "endpoint_url": env.str("XIETONG_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("XIETONG_S3_REGION", default="") or None,
+            "access_key": env.str("XIETONG_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("XIETONG_S3_SECRET_KEY", default="") or None,
+            "location": env.str("XIETONG_S3_PREFIX", default="files"),
+            "default_acl": "private",  # files are served only through xietong's own checked download view
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
