@@ -1,15 +1,16 @@
-"""The channels a notification goes out through. Only the in-app channel (the inbox) exists today.
+"""The channels a notification goes out through: the inbox (here), e-mail and group-robot webhooks
+(xietong.notify.delivery, registered by NotifyConfig.ready()).
 
 ``notify()`` hands every channel the same ``Message`` and the ids of the active people who receive
 it, inside the caller's transaction. A channel must be idempotent for a message with a
 ``dedupe_key``: ``notify()`` may run twice for one event (several workers, a retried task).
 
 The in-app channel stores the notifications themselves. A channel that leaves the process
-(e-mail, WeCom, DingTalk, Feishu) is meant to record what it will send inside the transaction,
+(e-mail, WeCom, DingTalk, Feishu: xietong.notify.delivery) records what it will send inside the transaction,
 keyed on the notification (an outbox), and send it after commit with
 ``transaction.on_commit``, so that a rolled-back transaction sends nothing and a rerun sends nothing
-twice. Such a channel is added with ``register()`` (from ``NotifyConfig.ready()`` or settings);
-it decides per person whether it applies (address known, preference set).
+twice. Such a channel is added with ``register()`` (from ``NotifyConfig.ready()``); it decides
+per person whether it applies (address known, preference set).
 """
 
 from __future__ import annotations
@@ -33,10 +34,17 @@ class Message:
     body: str = ""
     url: str = ""
     dedupe_key: str | None = None
+    language: str = ""  # the language title and body are written in
 
 
 class Channel(Protocol):
+    """A way out. ``notify()`` calls ``deliver`` once per language of the recipients, with the
+    message in that language; a channel whose ``once_per_message`` is true (a group chat, which
+    everyone reads) is called once per message instead, with every recipient and the message in
+    the organization's language."""
+
     name: str
+    once_per_message: bool
 
     def deliver(self, *, recipient_ids: Sequence[int], message: Message) -> int:
         """Deliver ``message`` to these (active) people; return how many deliveries are new."""
@@ -47,6 +55,7 @@ class InAppChannel:
     """The inbox: one ``Notification`` row per recipient, read on /notifications/ and the API."""
 
     name = "in_app"
+    once_per_message = False
 
     def deliver(self, *, recipient_ids: Sequence[int], message: Message) -> int:
         if not recipient_ids:
@@ -87,7 +96,7 @@ _others: dict[str, Channel] = {}
 
 
 def register(channel: Channel) -> None:
-    """Add a channel beside the inbox (later issues: e-mail, WeCom, DingTalk, Feishu)."""
+    """Add a channel beside the inbox (e-mail and webhooks: xietong.notify.delivery)."""
     if channel.name == _in_app.name:
         raise ValueError("the in-app channel is always on")
     _others[channel.name] = channel

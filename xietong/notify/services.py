@@ -8,28 +8,36 @@ when given a ``dedupe_key``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
+from xietong.audit.services import audit_record, creation_changes
 from xietong.common import clock
-from xietong.notify import channels
+from xietong.common.exceptions import ApplicationError
+from xietong.notify import channels, kinds
 from xietong.notify.channels import Message
 from xietong.notify.models import (
     DEDUPE_KEY_MAX_LENGTH,
     KIND_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     URL_MAX_LENGTH,
+    Delivery,
     Notification,
+    NotificationPreference,
+    Webhook,
     is_internal_link,
 )
-from xietong.org.models import Person
+from xietong.org.models import Department, Person
 
 # "<app>.<event>": lower case, at least one dot, e.g. "process.step_overdue".
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -95,15 +103,42 @@ def notify(
         by_language: dict[str, list[int]] = {}
         for pk, language in people:
             by_language.setdefault(language or _default_language(), []).append(pk)
+        others = channels.others()
         for language, active in sorted(by_language.items()):
-            with translation.override(language):
-                message = _message(
-                    kind=kind, title=_render(title, params), body=_render(body, params), url=url, dedupe_key=dedupe_key
-                )
+            message = _message_in(
+                language, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key, params=params
+            )
             created += channels.in_app().deliver(recipient_ids=active, message=message)
-            for channel in channels.others():
-                channel.deliver(recipient_ids=active, message=message)
+            for channel in others:
+                if not getattr(channel, "once_per_message", False):
+                    channel.deliver(recipient_ids=active, message=message)
+        everyone = sorted(pk for active in by_language.values() for pk in active)
+        once = [channel for channel in others if getattr(channel, "once_per_message", False)]
+        if once and everyone:
+            language = _default_language()
+            message = _message_in(
+                language, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key, params=params
+            )
+            for channel in once:
+                channel.deliver(recipient_ids=everyone, message=message)
     return created
+
+
+def _message_in(
+    language: str,
+    *,
+    kind: str,
+    title: Text,
+    body: Text,
+    url: str,
+    dedupe_key: str | None,
+    params: Mapping[str, Any] | None,
+) -> Message:
+    with translation.override(language):
+        message = _message(
+            kind=kind, title=_render(title, params), body=_render(body, params), url=url, dedupe_key=dedupe_key
+        )
+    return dataclasses.replace(message, language=language)
 
 
 def _default_language() -> str:
@@ -171,3 +206,233 @@ def notification_mark_one_read(*, notification: Notification) -> Notification:
     else:  # read meanwhile (another tab, the API): keep that time
         notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+# ── Preferences ─────────────────────────────────────────────────────────────────────────────────
+
+
+@transaction.atomic
+def notification_preferences_set(*, person: Person, email_groups: Iterable[str]) -> dict[str, bool]:
+    """Choose e-mail for these groups of kinds and in-app only for every other registered group.
+
+    Raises ApplicationError for a group nobody registered (and changes nothing). Returns the
+    choices now in force, {group: also by e-mail}.
+    """
+    wanted = set(email_groups)
+    registered = {group for group, _label in kinds.kind_groups()}
+    unknown = sorted(wanted - registered)
+    if unknown:
+        raise ApplicationError(
+            gettext("Unknown kind of notification: {groups}.").format(groups=", ".join(unknown)),
+            field_errors={
+                "email_groups": [gettext("Choose among: {groups}.").format(groups=", ".join(sorted(registered)))]
+            },
+        )
+    before = dict(
+        NotificationPreference.objects.filter(person=person, group__in=registered).values_list("group", "email")
+    )
+    after = {group: group in wanted for group in sorted(registered)}
+    NotificationPreference.objects.filter(person=person, group__in=registered).delete()
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(person=person, group=group, email=True) for group in sorted(wanted)
+    )
+    changes = {
+        group: [before.get(group, False), email] for group, email in after.items() if before.get(group, False) != email
+    }
+    if changes:
+        audit_record(actor=person, obj=person, action="notification_preferences", changes=changes)
+    return after
+
+
+# ── Webhooks ────────────────────────────────────────────────────────────────────────────────────
+
+WEBHOOK_FIELDS = ("name", "department", "include_subdepartments", "vendor", "url", "groups", "is_active")
+NAME_MAX_LENGTH = 100
+SECRET_MAX_LENGTH = 200
+
+
+def _webhook_errors(values: Mapping[str, Any], *, secret: str) -> dict[str, list[str]]:
+    """What is wrong with a webhook's values, by field (empty: nothing)."""
+    errors: dict[str, list[str]] = {}
+    name = values["name"]
+    if not name or len(name) > NAME_MAX_LENGTH:
+        errors["name"] = [gettext("Give the webhook a name (at most 100 characters).")]
+    vendor = values["vendor"]
+    if vendor not in Webhook.Vendor.values:
+        errors["vendor"] = [
+            gettext("Unknown vendor “{vendor}”: choose wecom, dingtalk or feishu.").format(vendor=vendor)
+        ]
+    url = values["url"]
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(url) > URL_MAX_LENGTH
+        or any(ch.isspace() for ch in url)
+    ):
+        errors["url"] = [gettext("The webhook URL must be an http:// or https:// address (at most 500 characters).")]
+    if secret and vendor == Webhook.Vendor.WECOM:
+        errors["secret"] = [gettext("WeCom group robots do not sign messages: leave the secret empty.")]
+    elif len(secret) > SECRET_MAX_LENGTH:
+        errors["secret"] = [gettext("The secret is too long (at most 200 characters).")]
+    groups = values["groups"]
+    registered = {group for group, _label in kinds.kind_groups()}
+    if not isinstance(groups, list | tuple) or not groups:
+        errors["groups"] = [gettext("Choose at least one kind of notification.")]
+    elif unknown := sorted({str(g) for g in groups} - registered):
+        errors["groups"] = [gettext("Unknown kind of notification: {groups}.").format(groups=", ".join(unknown))]
+    department = values["department"]
+    if department is not None and not department.is_active:
+        errors["department"] = [gettext("This department is closed.")]
+    return errors
+
+
+def _webhook_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    cleaned["name"] = " ".join(str(cleaned.get("name") or "").split())
+    cleaned["url"] = str(cleaned.get("url") or "").strip()
+    cleaned["groups"] = (
+        sorted(set(cleaned["groups"])) if isinstance(cleaned.get("groups"), list | tuple) else cleaned.get("groups")
+    )
+    return cleaned
+
+
+def _audit_values(webhook: Webhook) -> dict[str, Any]:
+    return {f: getattr(webhook, f) for f in WEBHOOK_FIELDS} | {"secret": "set" if webhook.secret else ""}
+
+
+@transaction.atomic
+def webhook_create(
+    *,
+    actor: Person,
+    name: str,
+    vendor: str,
+    url: str,
+    groups: list[str],
+    secret: str = "",
+    department: Department | None = None,
+    include_subdepartments: bool = False,
+    is_active: bool = True,
+) -> Webhook:
+    """Register a group-robot webhook for the organization (no department) or a department.
+
+    Raises ApplicationError (with field errors) for a URL that is not http(s), an unknown vendor,
+    a secret on WeCom, no or unknown kinds; nothing is written then.
+    """
+    values = _webhook_values(
+        {
+            "name": name,
+            "department": department,
+            "include_subdepartments": include_subdepartments and department is not None,
+            "vendor": vendor,
+            "url": url,
+            "groups": groups,
+            "is_active": is_active,
+        }
+    )
+    secret = (secret or "").strip()
+    if errors := _webhook_errors(values, secret=secret):
+        raise ApplicationError(gettext("The webhook was not saved: see the errors below."), field_errors=errors)
+    now = clock.now()
+    webhook = Webhook.objects.create(**values, secret=secret, created_at=now, updated_at=now)
+    audit_record(actor=actor, obj=webhook, action="create", changes=creation_changes(_audit_values(webhook)))
+    return webhook
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    actor: Person,
+    webhook: Webhook,
+    secret: str | None = None,
+    clear_secret: bool = False,
+    **changes: Any,
+) -> Webhook:
+    """Change a webhook. ``secret`` None or "" keeps the stored one (it is never shown back);
+    ``clear_secret`` removes it; switching to WeCom removes it too. Same errors as creating."""
+    unknown = set(changes) - set(WEBHOOK_FIELDS)
+    if unknown:
+        raise TypeError(f"webhook_update: unknown fields {sorted(unknown)}")
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    values = _webhook_values({f: changes.get(f, getattr(webhook, f)) for f in WEBHOOK_FIELDS})
+    if values["department"] is None:
+        values["include_subdepartments"] = False
+    new_secret = (secret or "").strip()
+    if new_secret:
+        stored = new_secret
+    elif clear_secret or values["vendor"] == Webhook.Vendor.WECOM:
+        stored = ""
+    else:
+        stored = webhook.secret
+    if errors := _webhook_errors(values, secret=new_secret or stored):
+        raise ApplicationError(gettext("The webhook was not saved: see the errors below."), field_errors=errors)
+    before = _audit_values(webhook)
+    for field, value in values.items():
+        setattr(webhook, field, value)
+    secret_changed = stored != webhook.secret
+    webhook.secret = stored
+    webhook.updated_at = clock.now()
+    webhook.save()
+    after = _audit_values(webhook)
+    diff = {f: [before[f], after[f]] for f in after if before[f] != after[f]}
+    if secret_changed:
+        diff["secret"] = [before["secret"], "changed" if stored else ""]
+    if diff:
+        audit_record(actor=actor, obj=webhook, action="update", changes=diff)
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, actor: Person, webhook: Webhook) -> None:
+    """Remove a webhook, with its deliveries and their attempts."""
+    audit_record(actor=actor, obj=webhook, action="delete", changes={"name": [webhook.name, None]})
+    Webhook.objects.filter(pk=webhook.pk).delete()
+
+
+@transaction.atomic
+def webhook_send_test(*, actor: Person, webhook: Webhook) -> Delivery:
+    """Post a test message to ``webhook`` (after commit, like every post; see the deliveries page)."""
+    if not webhook.is_active:
+        raise ApplicationError(gettext("This webhook is inactive: activate it before sending a test message."))
+    from xietong.notify.delivery import send_on_commit
+
+    language = _default_language()
+    with translation.override(language):
+        title = gettext("Test message from xietong")
+        body = gettext("If this message arrives in the group chat, the webhook “{name}” works.").format(
+            name=webhook.name
+        )
+    now = clock.now()
+    delivery = Delivery.objects.create(
+        channel=Delivery.Channel.WEBHOOK,
+        webhook=webhook,
+        kind="notify.webhook_test",
+        title=title,
+        body=body,
+        url="/notifications/",
+        language=language,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    audit_record(actor=actor, obj=webhook, action="test", changes={})
+    send_on_commit([delivery.pk])
+    return delivery
+
+
+@transaction.atomic
+def delivery_retry(*, actor: Person, delivery: Delivery) -> Delivery:
+    """Try a failed delivery once more, now (after commit). Raises ApplicationError unless it failed."""
+    from xietong.notify.delivery import send_on_commit
+
+    now = clock.now()
+    if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, next_attempt_at=now
+    ):
+        raise ApplicationError(gettext("Only a failed delivery can be tried again."))
+    delivery.refresh_from_db()
+    subject = delivery.webhook if delivery.webhook_id is not None else delivery.recipient
+    if subject is not None:
+        audit_record(actor=actor, obj=subject, action="delivery_retry", changes={"delivery": [None, delivery.pk]})
+    send_on_commit([delivery.pk])
+    return delivery

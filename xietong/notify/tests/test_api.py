@@ -201,6 +201,13 @@ def test_the_openapi_schema_is_valid_and_describes_the_notify_api(client, world)
         "/api/v1/notify/notifications/{id}/read/": {"post"},
         "/api/v1/notify/notifications/read-all/": {"post"},
         "/api/v1/notify/notifications/unread-count/": {"get"},
+        "/api/v1/notify/preferences/": {"get", "put"},
+        "/api/v1/notify/webhooks/": {"get", "post"},
+        "/api/v1/notify/webhooks/{id}/": {"get", "put", "patch", "delete"},
+        "/api/v1/notify/webhooks/{id}/test/": {"post"},
+        "/api/v1/notify/deliveries/": {"get"},
+        "/api/v1/notify/deliveries/{id}/": {"get"},
+        "/api/v1/notify/deliveries/{id}/retry/": {"post"},
     }
     list_parameters = {p["name"] for p in schema["paths"]["/api/v1/notify/notifications/"]["get"]["parameters"]}
     assert list_parameters == {"page", "page_size", "unread"}

@@ -187,7 +187,13 @@ def test_notify_runs_other_registered_channels_with_the_active_recipients(world)
     assert seen == [
         (
             sorted([world.employee.pk, world.head.pk]),
-            Message(kind="process.step_overdue", title="标题", url="/processes/cases/1/", dedupe_key="k"),
+            Message(
+                kind="process.step_overdue",
+                title="标题",
+                url="/processes/cases/1/",
+                dedupe_key="k",
+                language="zh-hans",
+            ),
         )
     ]
 
