@@ -6,3 +6,27 @@ class SearchConfig(AppConfig):
     name = "xietong.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from xietong.common.navigation import NavItem, register
+        from xietong.common.ticks import register_tick
+        from xietong.packages.registry import register_after_import
+        from xietong.search import org
+        from xietong.search.registry import register_source
+        from xietong.search.services import org_tick
+
+        # The org app lies below search: its sources are registered, and kept current, from here.
+        register_source(org.PEOPLE)
+        register_source(org.DEPARTMENTS)
+        register_tick("search.org", org_tick)
+        # A package import writes in bulk: refresh the index in the background once it has committed.
+        register_after_import(_reindex_after_import)
+        # The top bar's box is hidden on small screens: the menu leads to the search page there.
+        register(NavItem("search", _("Search"), "search:search", order=900))
+
+
+def _reindex_after_import(keys: frozenset[str]) -> None:
+    from xietong.search.tasks import search_reindex_task
+
+    del keys  # every kind: a section may feed several kinds (people, cases …), and unchanged entries cost no write
+    search_reindex_task.enqueue()

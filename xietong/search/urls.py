@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from xietong.search.views import urlpatterns as page_urlpatterns
 
 app_name = "search"
-urlpatterns: list = []
+urlpatterns = [*page_urlpatterns]

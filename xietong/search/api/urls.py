@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from xietong.search.api.views import SearchApi
+
+urlpatterns = [path("", SearchApi.as_view(), name="search")]
