@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from xietong.notices.api import views
+
+router = SimpleRouter()
+router.register("", views.NoticeViewSet, basename="notice")
+urlpatterns = router.urls
