@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xietong.progress import views
 
 app_name = "progress"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.feed, name="feed"),
+    path("posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/", views.post_detail, name="post_detail"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+]

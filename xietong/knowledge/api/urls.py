@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from xietong.knowledge.api import views
+
+router = SimpleRouter()
+router.register("spaces", views.SpaceViewSet, basename="knowledge-space")
+router.register("pages", views.PageViewSet, basename="knowledge-page")
+urlpatterns = router.urls

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from xietong.progress.api import views
+
+router = SimpleRouter()
+router.register("posts", views.PostViewSet, basename="progress-post")
+urlpatterns = router.urls
