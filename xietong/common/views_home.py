@@ -1,4 +1,4 @@
-"""The start page: who I am, my departments, and what the programme offers."""
+"""The start page (工作台): what waits for me, my department, and what the programme offers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from xietong.common.workbench import tiles_for
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+    return render(request, "home.html", {"tiles": tiles_for(request.user)})

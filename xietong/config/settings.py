@@ -256,3 +256,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# ── notify: e-mail and group-robot webhooks (docs/notifications.md) ────────────────────────────
+# E-mail goes out through django.core.mail: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.cn:587)
+# or EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS; without either, the
+# console backend prints the e-mails (the demo).
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="xietong <noreply@localhost>")
+# The site's address, for the links in e-mails and group-robot messages.
+XIETONG_SITE_URL = env.str("XIETONG_SITE_URL", default="http://127.0.0.1:8000")
+# Seconds to wait for a WeCom / DingTalk / Feishu webhook to answer.
+XIETONG_WEBHOOK_TIMEOUT = env.float("XIETONG_WEBHOOK_TIMEOUT", default=5.0)
+# ── end of notify ───────────────────────────────────────────────────────────────────────────────

@@ -39,7 +39,7 @@ OUTPUT = HERE / "collaboration.yaml"
 SEED = 2027
 NOW = "2026-11-27T16:00"  # the demo's "today": nothing happens after it
 
-LADDERS = [
+LADDERS: list[dict[str, Any]] = [
     {
         "code": "STD",
         "name": "标准升级路径",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from typing import Any
 
@@ -10,7 +11,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xietong.packages.document import Document, DocumentError, Problem, Reader, load_document
-from xietong.packages.registry import RECORD_KEYS, TOP_LEVEL_KEYS, Change, ImportContext, handler_for, handlers
+from xietong.packages.registry import (
+    RECORD_KEYS,
+    TOP_LEVEL_KEYS,
+    Change,
+    ImportContext,
+    after_import_callbacks,
+    handler_for,
+    handlers,
+)
 
 
 class ImportFailed(Exception):
@@ -91,6 +100,10 @@ def import_document(doc: Document, *, actor: Any = None, dry_run: bool = False, 
         _audit(ctx)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            keys = frozenset(h.key for h in present)
+            for callback in after_import_callbacks():
+                transaction.on_commit(functools.partial(callback, keys), robust=True)
     return ImportResult(changes=ctx.changes, dry_run=dry_run)
 
 

@@ -140,3 +140,19 @@ def handlers() -> Iterable[SectionHandler]:
 
 def handler_for(key: str) -> SectionHandler | None:
     return _handlers.get(key)
+
+
+# ── After an import ───────────────────────────────────────────────────────────────────────────
+
+_after_import: list[Callable[[frozenset[str]], None]] = []
+
+
+def register_after_import(callback: Callable[[frozenset[str]], None]) -> None:
+    """Call ``callback(keys)`` once an import has committed, with the keys of the sections it applied
+    (e.g. the search index refreshing what the import wrote in bulk). Not called for dry runs."""
+    if callback not in _after_import:
+        _after_import.append(callback)
+
+
+def after_import_callbacks() -> list[Callable[[frozenset[str]], None]]:
+    return list(_after_import)

@@ -23,6 +23,7 @@ from xietong.common.exceptions import ApplicationError
 from xietong.common.worktime import parse_duration
 from xietong.org.models import Department, Person
 from xietong.processes.models import Process, ProcessVersion, Step
+from xietong.search.services import search_index_on_commit
 
 STEP_FIELDS = ("code", "name", "responsible", "cooperating", "inputs", "outputs", "time_limit")
 
@@ -191,6 +192,7 @@ def process_create(
         action="create",
         changes=creation_changes({"code": code, "name": name, "description": description, "owner": owner}),
     )
+    search_index_on_commit("process", [process.pk])
     return process
 
 
@@ -214,6 +216,7 @@ def process_update(
             setattr(process, field, value)
         process.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, obj=process, action="update", changes=changes)
+        search_index_on_commit("process", [process.pk])
     return process
 
 

@@ -23,6 +23,7 @@ from xietong.org.models import Department, Person
 from xietong.org.selectors import department_schedule
 from xietong.processes.models import Case, CaseEvent, Process, ProcessVersion, Step, StepRun
 from xietong.processes.permissions import can_complete_step, can_open_case, can_steer_case
+from xietong.search.services import search_index_on_commit
 
 WARN_SHARE = (3, 4)  # warn when 75% of a step's time limit is used
 
@@ -129,6 +130,7 @@ def case_open(*, actor: Person, process: Process, title: str, description: str =
     _event(case, CaseEvent.Kind.OPENED, at=now, actor=actor)
     _start_step(case, first, at=now, actor=actor)
     audit_record(actor=actor, obj=case, action="open", changes={"process": [None, process.code], "ref": [None, ref]})
+    search_index_on_commit("case", [case.pk])
     return case
 
 
