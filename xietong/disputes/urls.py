@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from xietong.disputes.views import disputes, ladders
 
 app_name = "disputes"
-urlpatterns: list = []
+urlpatterns = disputes.urlpatterns + ladders.urlpatterns

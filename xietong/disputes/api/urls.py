@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from xietong.disputes.api import views
+
+router = SimpleRouter()
+router.register("disputes", views.DisputeViewSet, basename="dispute")
+router.register("ladders", views.LadderViewSet, basename="ladder")
+urlpatterns = router.urls

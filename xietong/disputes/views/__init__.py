@@ -1,0 +1,1 @@
+"""The dispute pages: disputes (lists, raise, page, actions, dashboard) and escalation ladders."""
