@@ -320,7 +320,12 @@ def test_a_permanent_failure_shows_on_the_deliveries_page_to_admins_only(client,
         error="errcode 310000: keywords not in content",
     )
     Delivery.objects.create(
-        channel="webhook", webhook=webhook, kind="dispute.x", title="已发送", language="zh-hans", status="sent"
+        channel="webhook",
+        webhook=webhook,
+        kind="dispute.x",
+        title="一条已送达的消息",
+        language="zh-hans",
+        status="sent",
     )
     client.force_login(world.admin)
     # when
@@ -328,7 +333,7 @@ def test_a_permanent_failure_shows_on_the_deliveries_page_to_admins_only(client,
     # then: failures are the default view
     assert f'data-delivery="{failed.pk}" data-status="failed"' in html
     assert "errcode 310000: keywords not in content" in html
-    assert "已发送" not in html.split('id="attempts"')[0]
+    assert "一条已送达的消息" not in html.split('id="attempts"')[0]
     assert 'data-attempt="' in html
     # and nobody else sees it
     client.force_login(world.coordinator)
