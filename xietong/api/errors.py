@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
@@ -77,3 +79,30 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
     response.data = {"error": body}
     return response
+
+
+# ── Refusals and ids, shared by every app's API views ──────────────────────────────────────────
+
+
+class Forbidden(exceptions.PermissionDenied):
+    """A service refused the caller: 403 with the service's own message and the code "forbidden"."""
+
+    default_code = "forbidden"
+
+
+@contextmanager
+def refusals_as_403() -> Iterator[None]:
+    """Run a service call; its refusal of the caller (ApplicationError with code "forbidden") becomes a
+    403, any other ApplicationError a 400 (through the exception handler)."""
+    try:
+        yield
+    except ApplicationError as exc:
+        if exc.code == "forbidden":
+            raise Forbidden(detail=str(exc.message), code="forbidden") from exc
+        raise
+
+
+def url_pk(value: Any) -> int:
+    """A URL id as an int; anything else is an id nobody has (0), hence 404."""
+    text = str(value)
+    return int(text) if text.isdigit() else 0

@@ -9,8 +9,6 @@ administrators write them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db.models import QuerySet
@@ -23,9 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from xietong.api.errors import Forbidden, refusals_as_403
+from xietong.api.errors import url_pk as _pk
 from xietong.api.views import CallerLanguageMixin
 from xietong.common import clock
-from xietong.common.exceptions import ApplicationError
 from xietong.disputes import selectors, services
 from xietong.disputes.api.serializers import (
     DisputeCommentSerializer,
@@ -45,28 +44,6 @@ from xietong.disputes.permissions import access_dispute, access_ladder, can_mana
 from xietong.org.models import Person
 from xietong.processes.models import Case
 from xietong.processes.permissions import cases_visible_to
-
-
-class Forbidden(exceptions.PermissionDenied):
-    """A service refused the caller: 403 with the service's own message and the code "forbidden"."""
-
-    default_code = "forbidden"
-
-
-@contextmanager
-def refusals_as_403() -> Iterator[None]:
-    try:
-        yield
-    except ApplicationError as exc:
-        if exc.code == "forbidden":
-            raise Forbidden(detail=str(exc.message), code="forbidden") from exc
-        raise
-
-
-def _pk(value: Any) -> int:
-    """A URL id as an int; anything else is an id nobody has (0), hence 404."""
-    text = str(value)
-    return int(text) if text.isdigit() else 0
 
 
 class _SignedIn(CallerLanguageMixin, viewsets.GenericViewSet):

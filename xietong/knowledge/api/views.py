@@ -7,19 +7,19 @@ read is 404, as an unknown one. Writes go through the services; a service refusi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from xietong.api.errors import Forbidden, refusals_as_403
+from xietong.api.errors import url_pk as _pk
 from xietong.api.views import CallerLanguageMixin
 from xietong.attachments.selectors import attachments_for
 from xietong.common.exceptions import ApplicationError
@@ -46,25 +46,6 @@ from xietong.knowledge.permissions import (
 )
 from xietong.org.models import Person
 from xietong.processes.permissions import cases_visible_to
-
-
-class Forbidden(exceptions.PermissionDenied):
-    default_code = "forbidden"
-
-
-@contextmanager
-def refusals_as_403() -> Iterator[None]:
-    try:
-        yield
-    except ApplicationError as exc:
-        if exc.code == "forbidden":
-            raise Forbidden(detail=str(exc.message), code="forbidden") from exc
-        raise
-
-
-def _pk(value: Any) -> int:
-    text = str(value)
-    return int(text) if text.isdigit() else 0
 
 
 class _SignedIn(CallerLanguageMixin, viewsets.GenericViewSet):

@@ -7,22 +7,21 @@ unknown one. Every write goes through the services; a service refusing the calle
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, cast
+from typing import cast
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from xietong.api.errors import refusals_as_403
+from xietong.api.errors import url_pk as _pk
 from xietong.api.views import CallerLanguageMixin
 from xietong.attachments.selectors import attachments_for
-from xietong.common.exceptions import ApplicationError
 from xietong.notices import selectors, services
 from xietong.notices.api.serializers import (
     NoticeDetailSerializer,
@@ -34,25 +33,6 @@ from xietong.notices.api.serializers import (
 from xietong.notices.models import Notice
 from xietong.notices.permissions import access_notice, access_notice_report, notices_visible_to
 from xietong.org.models import Department, Person
-
-
-class Forbidden(exceptions.PermissionDenied):
-    default_code = "forbidden"
-
-
-@contextmanager
-def refusals_as_403() -> Iterator[None]:
-    try:
-        yield
-    except ApplicationError as exc:
-        if exc.code == "forbidden":
-            raise Forbidden(detail=str(exc.message), code="forbidden") from exc
-        raise
-
-
-def _pk(value: Any) -> int:
-    text = str(value)
-    return int(text) if text.isdigit() else 0
 
 
 @extend_schema_view(list=extend_schema(parameters=[NoticeListQuerySerializer]))

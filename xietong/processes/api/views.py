@@ -8,8 +8,6 @@ as an unknown one. Every write goes through the services; a service refusing the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -23,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from xietong.api.errors import refusals_as_403
+from xietong.api.errors import url_pk as _pk
 from xietong.api.views import CallerLanguageMixin
 from xietong.attachments.selectors import attachments_by_owner
 from xietong.common import clock
@@ -58,22 +58,6 @@ from xietong.processes.permissions import (
 from xietong.processes.selectors import versions_with_steps
 
 
-class Forbidden(exceptions.PermissionDenied):
-    """A service refused the caller: 403 with the service's own message and the code "forbidden"."""
-
-    default_code = "forbidden"
-
-
-@contextmanager
-def refusals_as_403() -> Iterator[None]:
-    try:
-        yield
-    except ApplicationError as exc:
-        if exc.code == "forbidden":
-            raise Forbidden(detail=str(exc.message), code="forbidden") from exc
-        raise
-
-
 def step_field_keys(errors: Any) -> dict[str, Any]:
     """Validation errors of a draft keyed as the editor keys them: ``steps.<index>.<field>`` (and
     ``steps.<index>`` for a step that is not an object), so a caller reads one shape from both."""
@@ -89,12 +73,6 @@ def step_field_keys(errors: Any) -> dict[str, Any]:
             elif step_errors:
                 keyed[f"{name}.{index}"] = step_errors
     return keyed
-
-
-def _pk(value: Any) -> int:
-    """A URL id as an int; anything else is an id nobody has (0), hence 404."""
-    text = str(value)
-    return int(text) if text.isdigit() else 0
 
 
 class _SignedIn(CallerLanguageMixin, viewsets.GenericViewSet):

@@ -10,10 +10,12 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from xietong.api.errors import Forbidden
+from xietong.api.errors import url_pk as _pk
 from xietong.api.views import CallerLanguageMixin
 from xietong.common.exceptions import ApplicationError
 from xietong.org.models import Person
@@ -22,15 +24,6 @@ from xietong.progress import selectors, services
 from xietong.progress.api.serializers import PostCreateSerializer, PostListQuerySerializer, PostSerializer
 from xietong.progress.models import Post
 from xietong.progress.permissions import access_post, posts_visible_to
-
-
-class Forbidden(exceptions.PermissionDenied):
-    default_code = "forbidden"
-
-
-def _pk(value: Any) -> int:
-    text = str(value)
-    return int(text) if text.isdigit() else 0
 
 
 @extend_schema_view(list=extend_schema(parameters=[PostListQuerySerializer]))
