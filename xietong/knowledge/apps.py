@@ -9,11 +9,12 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from xietong.attachments.registry import register_owner
+        from xietong.common import workbench
         from xietong.common.navigation import NavItem, register
         from xietong.common.ticks import register_tick
         from xietong.knowledge.models import Page
         from xietong.knowledge.permissions import pages_visible_to
-        from xietong.knowledge.selectors import page_search_entries
+        from xietong.knowledge.selectors import my_reviews_due_counts, page_search_entries
         from xietong.knowledge.services import review_tick
         from xietong.notify.kinds import register_kind_group
         from xietong.search.registry import Source, register_source
@@ -35,3 +36,12 @@ class KnowledgeConfig(AppConfig):
         )
         register(NavItem("knowledge.spaces", _("Knowledge"), "knowledge:space_list", order=40))
         register_kind_group("knowledge", _("Knowledge base"))
+        workbench.register(
+            workbench.Tile(
+                "knowledge.my_reviews",
+                _("My pages due for review"),
+                "knowledge:space_list",
+                count=my_reviews_due_counts,
+                order=40,
+            )
+        )

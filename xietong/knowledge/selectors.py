@@ -13,8 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from xietong.common import clock
 from xietong.knowledge.markdown import plain_text
 from xietong.knowledge.models import Page, PageVersion, Space
+from xietong.knowledge.permissions import pages_visible_to
+from xietong.org.selectors import organization_schedule
 from xietong.search.registry import Entry
 
 
@@ -124,3 +127,16 @@ def template_body(template: str) -> str:
 def annotate_review(pages: Sequence[Any], today: date) -> None:
     for page in pages:
         page.needs_review = page.review_by < today
+
+
+def my_reviews_due_counts(user: Any) -> tuple[int, int]:
+    """(pages I own whose review date has passed, the same): the start page's tile, one query. Every
+    such page is already late, so the urgent count is the total."""
+    if not getattr(user, "is_authenticated", False):
+        return 0, 0
+    due = pages_visible_to(user).filter(owner=user.pk, review_by__lt=_today()).count()
+    return due, 0
+
+
+def _today() -> date:
+    return clock.now().astimezone(organization_schedule().tz).date()

@@ -54,3 +54,21 @@ def test_the_start_page_shows_the_tiles_in_a_fixed_number_of_queries(client, wor
     html = response.content.decode()
     assert 'data-tile="notices.to_acknowledge"' in html
     assert reverse("notices:to_acknowledge") in html
+
+
+def test_a_page_owner_sees_the_pages_past_their_review_date(world):
+    # given: two company pages owned by the employee, due for review on 10 March and 30 June
+    from datetime import date
+
+    from xietong.knowledge.services import page_create, space_create
+
+    with clock.freeze(MONDAY_9):
+        space = space_create(actor=world.coordinator, name="协作制度与规范")
+        for title, review_by in (("接口人工作指引", date(2026, 3, 10)), ("争议处理说明", date(2026, 6, 30))):
+            page_create(actor=world.coordinator, space=space, title=title, owner=world.employee, review_by=review_by)
+    # when: in April
+    with clock.freeze(MONDAY_9 + timedelta(days=35)):
+        employee, coordinator = tiles(world.employee), tiles(world.coordinator)
+    # then
+    assert employee["knowledge.my_reviews"] == (1, 0)
+    assert coordinator["knowledge.my_reviews"] == (0, 0)
