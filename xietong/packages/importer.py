@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections import Counter
 from typing import Any
 
@@ -101,9 +100,8 @@ def import_document(doc: Document, *, actor: Any = None, dry_run: bool = False, 
         if dry_run:
             transaction.set_rollback(True)
         else:
-            keys = frozenset(h.key for h in present)
             for callback in after_import_callbacks():
-                transaction.on_commit(functools.partial(callback, keys), robust=True)
+                transaction.on_commit(callback, robust=True)
     return ImportResult(changes=ctx.changes, dry_run=dry_run)
 
 

@@ -144,15 +144,15 @@ def handler_for(key: str) -> SectionHandler | None:
 
 # ── After an import ───────────────────────────────────────────────────────────────────────────
 
-_after_import: list[Callable[[frozenset[str]], None]] = []
+_after_import: list[Callable[[], None]] = []
 
 
-def register_after_import(callback: Callable[[frozenset[str]], None]) -> None:
-    """Call ``callback(keys)`` once an import has committed, with the keys of the sections it applied
-    (e.g. the search index refreshing what the import wrote in bulk). Not called for dry runs."""
+def register_after_import(callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once an import has committed (e.g. the search index refreshing what the
+    import wrote in bulk). Not called for dry runs."""
     if callback not in _after_import:
         _after_import.append(callback)
 
 
-def after_import_callbacks() -> list[Callable[[frozenset[str]], None]]:
+def after_import_callbacks() -> list[Callable[[], None]]:
     return list(_after_import)

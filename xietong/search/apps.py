@@ -25,8 +25,8 @@ class SearchConfig(AppConfig):
         register(NavItem("search", _("Search"), "search:search", order=900))
 
 
-def _reindex_after_import(keys: frozenset[str]) -> None:
+def _reindex_after_import() -> None:
+    """Every kind (a section may feed several: people, cases …); unchanged entries cost no write."""
     from xietong.search.tasks import search_reindex_task
 
-    del keys  # every kind: a section may feed several kinds (people, cases …), and unchanged entries cost no write
     search_reindex_task.enqueue()
