@@ -53,7 +53,10 @@ case "${1:-}" in
     shift
     export XIETONG_DATA_DIR; XIETONG_DATA_DIR=$(mktemp -d)
     trap 'rm -rf "$XIETONG_DATA_DIR"' EXIT
-    echo "== ruff";  "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
+    # One command per line: under `set -e` a failure on the left of `&&` would not stop the script.
+    echo "== ruff"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     echo "== mypy";  "$VENV/bin/mypy" xietong
     echo "== migrations"; DATABASE_URL="sqlite:///$XIETONG_DATA_DIR/check.sqlite3" "$VENV/bin/xietong" makemigrations --check --dry-run
     echo "== tests on SQLite"

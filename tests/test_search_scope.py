@@ -75,7 +75,8 @@ def test_the_page_and_the_api_show_rd_nothing(client, world):
     assert page.status_code == 200
     html = page.content.decode()
     assert not any(title in html for title in TITLES)
-    assert api.status_code == 200 and api.json()["count"] == 0
+    assert api.status_code == 200
+    assert api.json()["count"] == 0
     assert all(response.json()["count"] == 0 for response in by_kind)
     # and SALES, through the same API, finds one of each
     client.force_login(world.other_department)
