@@ -23,7 +23,7 @@ class NotifyConfig(AppConfig):
                 _("Group-robot webhooks"),
                 "notify:webhook_list",
                 order=60,
-                visible=is_admin,
+                visible=is_admin,  # a head reaches their departments' robots from the notification settings
                 section="admin",
             )
         )

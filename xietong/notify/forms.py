@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from xietong.notify import kinds
 from xietong.notify.models import Webhook
+from xietong.notify.permissions import webhook_department_ids
 from xietong.org.models import Department
 
 
@@ -72,7 +73,7 @@ class WebhookForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, webhook: Webhook | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, webhook: Webhook | None = None, manager: Any = None, **kwargs: Any) -> None:
         if webhook is not None:
             kwargs.setdefault(
                 "initial",
@@ -87,6 +88,12 @@ class WebhookForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        allowed = webhook_department_ids(manager) if manager is not None else None
+        if allowed is not None:  # a department head: only the departments they head, never the organization
+            department = self.fields["department"]
+            department.queryset = department.queryset.filter(pk__in=allowed)  # type: ignore[attr-defined]
+            department.required = True
+            department.empty_label = None  # type: ignore[attr-defined]
         self.fields["groups"].choices = [(group, label) for group, label in kinds.kind_groups()]  # type: ignore[attr-defined]  # a ChoiceField
         if webhook is None or not webhook.secret:
             del self.fields["clear_secret"]

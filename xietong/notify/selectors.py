@@ -35,10 +35,10 @@ def notification_preferences_of(person: Any) -> list[dict[str, Any]]:
     return [{"group": group, "label": label, "email": group in chosen} for group, label in kinds.kind_groups()]
 
 
-def webhook_list() -> QuerySet[Webhook]:
-    """Every webhook with its department and how many of its deliveries failed / wait (one query)."""
+def webhook_list(webhooks: QuerySet[Webhook]) -> QuerySet[Webhook]:
+    """These webhooks with their departments and how many of their deliveries failed / wait (one query)."""
     return (
-        Webhook.objects.select_related("department")
+        webhooks.select_related("department")
         .annotate(
             failed_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
             pending_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING)),

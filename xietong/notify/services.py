@@ -37,6 +37,7 @@ from xietong.notify.models import (
     Webhook,
     is_internal_link,
 )
+from xietong.notify.permissions import can_manage_webhook_for
 from xietong.org.models import Department, Person
 
 # "<app>.<event>": lower case, at least one dot, e.g. "process.step_overdue".
@@ -320,6 +321,11 @@ def webhook_create(
     Raises ApplicationError (with field errors) for a URL that is not http(s), an unknown vendor,
     a secret on WeCom, no or unknown kinds; nothing is written then.
     """
+    if not can_manage_webhook_for(actor, department.pk if department is not None else None):
+        raise ApplicationError(
+            gettext("Administrators register the organization's webhooks; a head, those of the departments they head."),
+            code="forbidden",
+        )
     values = _webhook_values(
         {
             "name": name,
@@ -356,6 +362,15 @@ def webhook_update(
         raise TypeError(f"webhook_update: unknown fields {sorted(unknown)}")
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     values = _webhook_values({f: changes.get(f, getattr(webhook, f)) for f in WEBHOOK_FIELDS})
+    target = values["department"]
+    if not (
+        can_manage_webhook_for(actor, webhook.department_id)
+        and can_manage_webhook_for(actor, target.pk if target is not None else None)
+    ):
+        raise ApplicationError(
+            gettext("Administrators register the organization's webhooks; a head, those of the departments they head."),
+            code="forbidden",
+        )
     if values["department"] is None:
         values["include_subdepartments"] = False
     new_secret = (secret or "").strip()
@@ -386,6 +401,8 @@ def webhook_update(
 @transaction.atomic
 def webhook_delete(*, actor: Person, webhook: Webhook) -> None:
     """Remove a webhook, with its deliveries and their attempts."""
+    if not can_manage_webhook_for(actor, webhook.department_id):
+        raise ApplicationError(gettext("You may not remove this webhook."), code="forbidden")
     audit_record(actor=actor, obj=webhook, action="delete", changes={"name": [webhook.name, None]})
     Webhook.objects.filter(pk=webhook.pk).delete()
 
@@ -393,6 +410,8 @@ def webhook_delete(*, actor: Person, webhook: Webhook) -> None:
 @transaction.atomic
 def webhook_send_test(*, actor: Person, webhook: Webhook) -> Delivery:
     """Post a test message to ``webhook`` (after commit, like every post; see the deliveries page)."""
+    if not can_manage_webhook_for(actor, webhook.department_id):
+        raise ApplicationError(gettext("You may not test this webhook."), code="forbidden")
     if not webhook.is_active:
         raise ApplicationError(gettext("This webhook is inactive: activate it before sending a test message."))
     from xietong.notify.delivery import send_on_commit

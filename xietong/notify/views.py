@@ -19,7 +19,16 @@ from xietong.common.exceptions import ApplicationError
 from xietong.common.views import add_service_errors
 from xietong.notify import kinds, selectors, services
 from xietong.notify.forms import PreferencesForm, WebhookForm
-from xietong.notify.permissions import access_delivery, access_notification, access_webhook, require_webhook_admin
+from xietong.notify.permissions import (
+    access_delivery,
+    access_notification,
+    access_webhook,
+    can_manage_webhooks,
+    can_see_deliveries,
+    require_deliveries,
+    require_webhook_manager,
+    webhooks_visible_to,
+)
 from xietong.org.models import Person
 
 PAGE_SIZE = 50
@@ -85,7 +94,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your notification settings are saved."))
             return HttpResponseRedirect(reverse("notify:preferences"))
-    return render(request, "notify/preferences.html", {"form": form, "has_email": bool(person.email)})
+    return render(
+        request,
+        "notify/preferences.html",
+        {"form": form, "has_email": bool(person.email), "manages_webhooks": can_manage_webhooks(person)},
+    )
 
 
 # ── Webhooks and deliveries (administrators) ────────────────────────────────────────────────────
@@ -94,12 +107,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def webhook_list(request: HttpRequest) -> HttpResponse:
-    require_webhook_admin(request.user)
-    hooks = list(selectors.webhook_list())
+    require_webhook_manager(request.user)
+    hooks = list(selectors.webhook_list(webhooks_visible_to(request.user)))
     labels = dict(kinds.kind_groups())
     for hook in hooks:
         hook.group_labels = [labels.get(g, g) for g in hook.groups or []]  # type: ignore[attr-defined]  # for the template
-    return render(request, "notify/webhook_list.html", {"webhooks": hooks})
+    return render(
+        request,
+        "notify/webhook_list.html",
+        {"webhooks": hooks, "can_see_deliveries": can_see_deliveries(request.user)},
+    )
 
 
 def _webhook_values(form: WebhookForm) -> dict[str, Any]:
@@ -117,8 +134,8 @@ def _webhook_values(form: WebhookForm) -> dict[str, Any]:
 
 @login_required
 def webhook_create(request: HttpRequest) -> HttpResponse:
-    require_webhook_admin(request.user)
-    form = WebhookForm(request.POST or None)
+    require_webhook_manager(request.user)
+    form = WebhookForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             webhook = services.webhook_create(
@@ -135,7 +152,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = access_webhook(request.user, pk)
-    form = WebhookForm(request.POST or None, webhook=webhook)
+    form = WebhookForm(request.POST or None, webhook=webhook, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             webhook = services.webhook_update(
@@ -174,9 +191,7 @@ def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("A test message to “{name}” is on its way: its outcome shows on the deliveries page.").format(
-                name=webhook.name
-            ),
+            _("A test message to “{name}” is on its way: a failure shows in the list below.").format(name=webhook.name),
         )
     return HttpResponseRedirect(reverse("notify:webhook_list"))
 
@@ -201,7 +216,7 @@ DELIVERY_FILTERS = ("failed", "pending", "sent", "all")
 @require_GET
 def deliveries(request: HttpRequest) -> HttpResponse:
     """Failed deliveries first (the default filter), then any status; and the latest attempts."""
-    require_webhook_admin(request.user)
+    require_deliveries(request.user)
     shown = request.GET.get("status", "failed")
     if shown not in DELIVERY_FILTERS:
         shown = "failed"

@@ -29,7 +29,14 @@ from xietong.notify.api.serializers import (
     WebhookSerializer,
 )
 from xietong.notify.models import Delivery, Notification, Webhook
-from xietong.notify.permissions import access_delivery, access_notification, access_webhook, can_manage_webhooks
+from xietong.notify.permissions import (
+    access_delivery,
+    access_notification,
+    access_webhook,
+    can_manage_webhooks,
+    can_see_deliveries,
+    webhooks_visible_to,
+)
 from xietong.org.models import Person
 
 
@@ -105,11 +112,15 @@ class NotificationPreferencesApi(CallerLanguageMixin, APIView):
 
 
 class _AdministratorsOnly(CallerLanguageMixin, viewsets.GenericViewSet):
-    """403 on the lists for anyone but an administrator; 404 on one object (as for an unknown id)."""
+    """403 on the lists for anyone not ``allowed``; 404 on one object (as for an unknown id)."""
+
+    @staticmethod
+    def allowed(user: Any) -> bool:
+        return can_see_deliveries(user)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # signed in (403 for anonymous callers)
-        if not can_manage_webhooks(request.user):
+        if not self.allowed(request.user):
             if self.kwargs.get("pk") is not None:
                 raise Http404
             raise PermissionDenied
@@ -134,13 +145,18 @@ class WebhookViewSet(
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
 ):
-    """Group-robot webhooks (WeCom, DingTalk, Feishu). The secret is write-only."""
+    """Group-robot webhooks (WeCom, DingTalk, Feishu): administrators manage every one, a department's
+    head those of the departments they head. The secret is write-only."""
 
     serializer_class = WebhookSerializer
     queryset = Webhook.objects.none()  # the schema's model; requests use get_queryset()
 
+    @staticmethod
+    def allowed(user: Any) -> bool:
+        return can_manage_webhooks(user)
+
     def get_queryset(self) -> QuerySet[Webhook]:
-        return Webhook.objects.select_related("department").order_by("name", "pk")
+        return webhooks_visible_to(self.request.user).select_related("department").order_by("name", "pk")
 
     def get_object(self) -> Webhook:
         return access_webhook(self.request.user, self._pk())

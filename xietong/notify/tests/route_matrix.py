@@ -3,8 +3,10 @@ channel preferences, the administrators' webhook and delivery pages, and their A
 
 Every signed-in person has an inbox and reads and marks only their own notifications: the
 employee's notification is 404 to everyone else, exactly as an unknown id, so ids cannot be probed.
-Everyone sets their own preferences. Webhooks and deliveries are for administrators: the lists and
-creation answer 403 to everyone else, one webhook or delivery 404 (as an unknown id).
+Everyone sets their own preferences. Webhooks are for administrators and, for the departments they
+head, department heads (RD's head registers one for RD here; the organization's webhook is 404 to
+them); deliveries are for administrators. The lists and creation answer 403 to everyone else, one
+webhook or delivery 404 (as an unknown id).
 Anonymous visitors are sent to sign in (pages) or refused with 403 (API: DRF answers 403, not 401,
 because the first authentication class, SessionAuthentication, sends no WWW-Authenticate header).
 """
@@ -194,6 +196,15 @@ def _api_admins(status: int, *, others: int = 403) -> dict[str, int]:
     return admins(status, anonymous=API_ANONYMOUS, others=others)
 
 
+def _managers(status: int) -> dict[str, int]:
+    """Administrators, and RD's head (the form and the JSON register a webhook for RD)."""
+    return {**admins(status), "head": status}
+
+
+def _api_managers(status: int) -> dict[str, int]:
+    return {**admins(status, anonymous=API_ANONYMOUS), "head": status}
+
+
 CHANNEL_PAGES = [
     Route("notify:preferences", expect=signed_in(200)),
     Route(
@@ -203,14 +214,14 @@ CHANNEL_PAGES = [
         data=lambda w: {f"email_{GROUP}": "on"},
         expect=signed_in(302),
     ),
-    Route("notify:webhook_list", prepare=_with_groups, expect=_admins(200)),
-    Route("notify:webhook_create", expect=_admins(200)),
+    Route("notify:webhook_list", prepare=_with_groups, expect=_managers(200)),
+    Route("notify:webhook_create", expect=_managers(200)),
     Route(
         "notify:webhook_create",
         method="post",
         prepare=_with_groups,
         data=_webhook_form,
-        expect=_admins(302),
+        expect=_managers(302),
         state=webhooks_state,
     ),
     Route("notify:webhook_edit", kwargs=_webhook, expect=_admins(200, others=404)),
@@ -273,13 +284,13 @@ CHANNEL_API = [
         expect=_api(405),
         state=preferences_state,
     ),
-    Route("api:webhook-list", prepare=_with_groups, expect=_api_admins(200)),
+    Route("api:webhook-list", prepare=_with_groups, expect=_api_managers(200)),
     Route(
         "api:webhook-list",
         method="post",
         prepare=_with_groups,
         data=_webhook_json,
-        expect=_api_admins(201),
+        expect=_api_managers(201),
         state=webhooks_state,
     ),
     Route("api:webhook-detail", kwargs=_webhook, expect=_api_admins(200, others=404)),

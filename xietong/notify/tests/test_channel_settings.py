@@ -25,6 +25,7 @@ AT = datetime(2025, 3, 7, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 WEBHOOKS_API = "/api/v1/notify/webhooks/"
 PREFERENCES_API = "/api/v1/notify/preferences/"
 DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
 
 
 def _create(world: Any, **values: Any) -> Webhook:
@@ -356,9 +357,68 @@ def test_the_administration_menu_links_the_pages_for_admins_only(client, world):
     html = client.get("/notifications/").content.decode()
     assert 'href="/notifications/webhooks/"' in html
     assert 'href="/notifications/deliveries/"' in html
+    # a department's head finds their departments' group robots in the notification settings
     client.force_login(world.head)
-    html = client.get("/notifications/").content.decode()
-    assert 'href="/notifications/webhooks/"' not in html
+    assert 'href="/notifications/webhooks/"' not in client.get("/notifications/").content.decode()
+    assert 'href="/notifications/webhooks/"' in client.get("/notifications/settings/").content.decode()
+    # and an employee manages none
+    client.force_login(world.employee)
+    assert 'href="/notifications/webhooks/"' not in client.get("/notifications/settings/").content.decode()
+
+
+# ── a department's head and their department's group robots ───────────────────────────────────
+
+
+def test_a_head_registers_webhooks_for_the_departments_they_head_only(world):
+    # when: RD's head registers one for RD-HW (below RD)
+    hook = services.webhook_create(
+        actor=world.head, name="硬件群", vendor="wecom", url=WECOM, groups=["dispute"], department=world.rd_hw
+    )
+    # then
+    assert hook.department == world.rd_hw
+    # but not for the organization, nor for SALES: refused, nothing written
+    before = _rows()
+    for department in (None, world.sales):
+        with pytest.raises(ApplicationError) as refused:
+            services.webhook_create(
+                actor=world.head, name="群", vendor="wecom", url=WECOM, groups=["dispute"], department=department
+            )
+        assert refused.value.code == "forbidden"
+    assert _rows() == before
+
+
+def test_a_head_sees_edits_and_removes_only_their_departments_webhooks(client, world):
+    # given: the organization's webhook and RD's
+    org_hook = _create(world, name="全公司群")
+    rd_hook = _create(world, name="研发群", department=world.rd)
+    client.force_login(world.head)
+    # when
+    listing = client.get("/notifications/webhooks/").content.decode()
+    # then
+    assert "研发群" in listing
+    assert "全公司群" not in listing
+    assert client.get(f"/notifications/webhooks/{org_hook.pk}/edit/").status_code == 404
+    assert client.get(f"/notifications/webhooks/{rd_hook.pk}/edit/").status_code == 200
+    # moving RD's webhook to the organization is refused and changes nothing
+    with pytest.raises(ApplicationError):
+        services.webhook_update(actor=world.head, webhook=rd_hook, department=None)
+    rd_hook.refresh_from_db()
+    assert rd_hook.department == world.rd
+    # the form offers only the departments they head
+    form = client.get("/notifications/webhooks/new/").content.decode()
+    assert f'value="{world.rd_hw.pk}"' in form
+    assert f'value="{world.sales.pk}"' not in form
+    assert client.post(f"/notifications/webhooks/{rd_hook.pk}/delete/").status_code == 302
+    assert not Webhook.objects.filter(pk=rd_hook.pk).exists()
+
+
+def test_the_api_gives_a_head_their_departments_webhooks_only(client, world):
+    _create(world, name="全公司群")
+    rd_hook = _create(world, name="研发群", department=world.rd)
+    client.force_login(world.head)
+    listing = client.get("/api/v1/notify/webhooks/").json()
+    assert [row["id"] for row in listing["results"]] == [rd_hook.pk]
+    assert client.get("/api/v1/notify/deliveries/").status_code == 403
 
 
 def test_the_test_button_records_a_delivery(client, world, django_capture_on_commit_callbacks):

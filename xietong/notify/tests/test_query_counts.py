@@ -149,8 +149,9 @@ def test_admin_page_costs_a_fixed_number_of_queries(
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # session, person, organization, the preferences, the bell
-        ("/notifications/settings/", 5),
+        # session, person, organization, the preferences, the bell; the departments the person heads
+        # and the department tree (whether they manage group robots)
+        ("/notifications/settings/", 7),
         # session, person, organization, the preferences
         ("/api/v1/notify/preferences/", 4),
     ],
