@@ -23,7 +23,7 @@ from django.http import Http404
 from xietong.disputes.models import Dispute, EscalationLadder, LadderLevel, Proposal
 from xietong.org.models import Committee, Department
 from xietong.org.permissions import can_manage_org, is_admin, is_coordinator
-from xietong.org.selectors import _department_tree_map  # the cached tree, read-only
+from xietong.org.selectors import department_ancestor_ids
 
 
 def _signed_in(user: Any) -> bool:
@@ -36,13 +36,7 @@ def sees_every_dispute(user: Any) -> bool:
 
 def ancestor_ids(department_id: int | None) -> set[int]:
     """The department and every department above it (a person of a sub-department is of its parties)."""
-    tree = _department_tree_map()
-    found: set[int] = set()
-    node = department_id
-    while node is not None and node not in found:
-        found.add(node)
-        node = tree.get(node, (None, None))[0]
-    return found
+    return department_ancestor_ids({department_id}) if department_id is not None else set()
 
 
 def _party_through() -> Any:

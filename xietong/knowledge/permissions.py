@@ -31,24 +31,12 @@ from django.http import Http404
 from xietong.knowledge.models import Page, PageVersion, Space
 from xietong.org.models import Department
 from xietong.org.permissions import is_admin, is_coordinator
-from xietong.org.selectors import department_subtree_ids
+from xietong.org.selectors import department_ancestor_ids, department_subtree_ids
 from xietong.processes.permissions import sees_every_case, user_department_ids
 
 
 def signed_in(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def department_ancestor_ids(ids: set[int]) -> set[int]:
-    """The given departments and every department above them (one query)."""
-    parents = dict(Department.objects.values_list("pk", "parent_id"))
-    found: set[int] = set()
-    for pk in ids:
-        node: int | None = pk
-        while node is not None and node not in found:
-            found.add(node)
-            node = parents.get(node)
-    return found
 
 
 def reach(user: Any) -> set[int]:

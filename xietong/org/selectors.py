@@ -91,6 +91,18 @@ def department_subtree_ids(roots: set[int]) -> set[int]:
     return found
 
 
+def department_ancestor_ids(ids: set[int]) -> set[int]:
+    """The given departments and every department above them."""
+    tree = _department_tree_map()
+    found: set[int] = set()
+    for pk in ids:
+        node: int | None = pk
+        while node is not None and node not in found:
+            found.add(node)
+            node = tree[node][0] if node in tree else None
+    return found
+
+
 def department_schedule(department_id: int) -> Schedule:
     """The schedule that times work in a department: its own, else the nearest ancestor's, else the
     organization's (package-format.md, schedule)."""
