@@ -22,6 +22,9 @@ def _fast_hashing_and_clean_cache(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = str(tmp_path / "files")
     # Background tasks run at once, in the test's process.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Each test process has its own cache (the default file cache is shared by the processes of one
+    # installation, and xdist's workers are separate installations).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()

@@ -221,7 +221,10 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 XIETONG_TICK_SECONDS = env.int("XIETONG_TICK_SECONDS", default=30)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache shared by every process of the installation: files under the data directory by default
+# (the web workers, the background worker and the scheduler of one machine), Redis when several
+# machines serve one database, e.g. CACHE_URL=rediscache://127.0.0.1:6379/1 (docs/configuration.md).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

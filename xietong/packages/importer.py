@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,15 @@ from xietong.packages.registry import (
     handler_for,
     handlers,
 )
+
+
+# progress(phase, done, total): called as an import advances; phase is a translated label such as
+# "Reading the file" or "Writing: people"; total is 0 when unknown.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
 
 
 class ImportFailed(Exception):
@@ -45,21 +55,33 @@ class ImportResult:
         return not self.changes
 
 
-def package_import(*, raw: bytes, actor: Any = None, dry_run: bool = False, partial: bool = False) -> ImportResult:
+def package_import(
+    *, raw: bytes, actor: Any = None, dry_run: bool = False, partial: bool = False, progress: Progress | None = None
+) -> ImportResult:
     """Import a package file. Raises ImportFailed with every problem found; then nothing changed.
 
     ``dry_run`` applies inside the transaction and rolls back: the result is the preview of what
     a real import would change. ``partial`` lets a file leave out the required sections (used by
     the spreadsheet import, which carries departments and people only).
     """
+    say = progress or _no_progress
+    say(_("Reading the file"), 0, 0)
     try:
         doc = load_document(raw)
     except DocumentError as exc:
         raise ImportFailed(exc.problems) from exc
-    return import_document(doc, actor=actor, dry_run=dry_run, partial=partial)
+    return import_document(doc, actor=actor, dry_run=dry_run, partial=partial, progress=progress)
 
 
-def import_document(doc: Document, *, actor: Any = None, dry_run: bool = False, partial: bool = False) -> ImportResult:
+def import_document(
+    doc: Document,
+    *,
+    actor: Any = None,
+    dry_run: bool = False,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    say = progress or _no_progress
     reader = Reader(doc)
     ctx = ImportContext(reader, actor=actor)
     required = () if partial else ("version", "organization", "departments")
@@ -86,22 +108,28 @@ def import_document(doc: Document, *, actor: Any = None, dry_run: bool = False, 
         else:
             _read_section(ctx, key, top[key])
     present = [h for h in handlers() if h.key in ctx.parsed]
+    say(_("Checking references"), 0, len(present))
     for handler in present:
         handler.check(ctx)
     if reader.problems:
         raise ImportFailed(_sorted(reader.problems))
 
+    steps = 2 * len(present) + 1
     with transaction.atomic():
-        for handler in present:
+        for done, handler in enumerate(present):
+            say(_("Writing: {section}").format(section=handler.key), done, steps)
             handler.apply(ctx)
-        for handler in present:
+        for done, handler in enumerate(present, start=len(present)):
+            say(_("Linking: {section}").format(section=handler.key), done, steps)
             handler.apply_links(ctx)
+        say(_("Writing the audit trail"), steps - 1, steps)
         _audit(ctx)
         if dry_run:
             transaction.set_rollback(True)
         else:
             for callback in after_import_callbacks():
                 transaction.on_commit(callback, robust=True)
+    say(_("Done"), steps, steps)
     return ImportResult(changes=ctx.changes, dry_run=dry_run)
 
 
