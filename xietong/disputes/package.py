@@ -171,9 +171,16 @@ class EscalationLaddersSection(SectionHandler):
 
     def apply(self, ctx: ImportContext) -> None:
         ladders: list[_Ladder] = ctx.parsed[self.key]
-        departments = {d.code: d for d in Department.objects.all()}
-        people = {p.username: p for p in Person.objects.filter(department__isnull=False)}
-        committees = {c.code: c for c in Committee.objects.all()}
+        # Only the handlers the levels name (a large organization has 100,000 people).
+        targets = {
+            kind: {s.target for lad in ladders for s in lad.levels if s.kind == kind and s.target}
+            for kind in ("department_head", "person", "committee")
+        }
+        departments = {d.code: d for d in Department.objects.filter(code__in=targets["department_head"])}
+        people = {
+            p.username: p for p in Person.objects.filter(department__isnull=False, username__in=targets["person"])
+        }
+        committees = {c.code: c for c in Committee.objects.filter(code__in=targets["committee"])}
         stored = {
             ladder.code: ladder
             for ladder in EscalationLadder.objects.filter(

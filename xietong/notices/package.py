@@ -21,6 +21,7 @@ from django.db.models import Min, Prefetch
 from django.utils.translation import gettext as _
 
 from xietong.common import clock
+from xietong.common.bulk import insert_objects, update_objects
 from xietong.common.worktime import parse_duration
 from xietong.notices.models import ACK_WITHIN_DEFAULT, Notice, NoticeRecipient
 from xietong.notices.services import deadlines
@@ -409,8 +410,8 @@ class NoticesSection(SectionHandler):
                     row.read_at = at
                 updated.append(row)
         NoticeRecipient.objects.filter(pk__in=[row.pk for row in by_person.values()]).delete()
-        NoticeRecipient.objects.bulk_update(updated, ["acknowledged_at", "read_at"], batch_size=1000)
-        NoticeRecipient.objects.bulk_create(created, batch_size=1000)
+        update_objects(updated, ["acknowledged_at", "read_at"])
+        insert_objects(created)
 
     # -- export -------------------------------------------------------------------------------------
 

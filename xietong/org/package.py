@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from xietong.common.bulk import insert_objects, update_objects
 from xietong.common.worktime import Schedule, ScheduleError, cn_calendar
 from xietong.org.models import Committee, Department, Organization, Person
 from xietong.org.selectors import clear_org_caches
@@ -259,7 +262,7 @@ class DepartmentsSection(SectionHandler):
             if changed:
                 updates.append(obj)
                 ctx.record(self.key, d.code, "update" if before else "create", changed, obj)
-        Department.objects.bulk_update(updates, ["name", "parent", "schedule", "is_active"], batch_size=1000)
+        update_objects(updates, ["name", "parent", "schedule", "is_active"])
 
     def apply_links(self, ctx: ImportContext) -> None:
         depts: list[_Dept] = ctx.parsed[self.key]
@@ -288,7 +291,7 @@ class DepartmentsSection(SectionHandler):
                 changes[(self.key, d.code)].fields.update(changed)
             else:
                 ctx.record(self.key, d.code, "update", changed, obj)
-        Department.objects.bulk_update(updates, list(self.LINKS), batch_size=1000)
+        update_objects(updates, list(self.LINKS))
 
     def export(self, ctx: ExportContext) -> Any:
         org = Organization.objects.filter(pk=1).first()
@@ -398,8 +401,9 @@ class PeopleSection(SectionHandler):
             wanted = {**values, "department": values["department"]}
             person = existing.get(username)
             if person is None:
-                person = Person(username=username)
-                person.set_unusable_password()
+                # What set_unusable_password() stores ("!" and 40 random characters), a hundred times
+                # faster for a large import: one call to the system's random source per person.
+                person = Person(username=username, password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20))
                 current: dict[str, Any] = {}
                 created.append(person)
             else:
@@ -416,8 +420,8 @@ class PeopleSection(SectionHandler):
             if person.pk:
                 updated.append(person)
             ctx.record(self.key, username, "update" if person.pk else "create", changed, person)
-        Person.objects.bulk_create(created, batch_size=1000)
-        Person.objects.bulk_update(updated, list(self.FIELDS), batch_size=1000)
+        insert_objects(created, assign_pks=True)
+        update_objects(updated, list(self.FIELDS))
 
     def export(self, ctx: ExportContext) -> Any:
         out = []

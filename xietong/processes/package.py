@@ -19,6 +19,7 @@ from django.db.models import Min, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from xietong.common import clock
+from xietong.common.bulk import insert_objects, update_objects
 from xietong.common.worktime import Schedule, parse_duration
 from xietong.org.models import Department, Organization, Person
 from xietong.org.selectors import DepartmentTree, build_schedule, nearest_schedule_spec, organization_get
@@ -590,9 +591,14 @@ class _Schedules:
             pk: (parent, spec) for pk, parent, spec in Department.objects.values_list("pk", "parent_id", "schedule")
         }
 
+        self._built: dict[int, Schedule] = {}
+
     def for_department(self, department_id: int) -> Schedule:
-        spec = nearest_schedule_spec(self.tree, department_id)
-        return build_schedule(self.org_spec if spec is None else spec, self.tz.key)
+        schedule = self._built.get(department_id)
+        if schedule is None:
+            spec = nearest_schedule_spec(self.tree, department_id)
+            schedule = self._built[department_id] = build_schedule(self.org_spec if spec is None else spec, self.tz.key)
+        return schedule
 
 
 class CasesSection(SectionHandler):
@@ -804,10 +810,8 @@ class CasesSection(SectionHandler):
             ctx.record(self.key, f"{data.process} {data.ref}", "update" if case.pk else "create", changed, case)
         new = [case for _d, case, _r, _s in plans if case.pk is None]
         stored = [case for _d, case, _r, _s in plans if case.pk is not None]
-        Case.objects.bulk_create(new, batch_size=1000)
-        Case.objects.bulk_update(
-            stored, ["title", "version", "opened_at", "state", "closed_at", "held_since", "updated_at"], batch_size=1000
-        )
+        insert_objects(new, assign_pks=True)
+        update_objects(stored, ["title", "version", "opened_at", "state", "closed_at", "held_since", "updated_at"])
         self._replace_runs(plans)
 
     def _wanted_runs(
@@ -877,8 +881,8 @@ class CasesSection(SectionHandler):
                 created.append(run)
             deleted.extend(run.pk for run in stored_at.values())
         StepRun.objects.filter(pk__in=deleted).delete()
-        StepRun.objects.bulk_update(updated, fields, batch_size=1000)
-        StepRun.objects.bulk_create(created, batch_size=1000)
+        update_objects(updated, fields)
+        insert_objects(created)  # nothing points to them yet: no ids needed back
 
     def earliest_date(self) -> date | None:
         first = Case.objects.aggregate(first=Min("opened_at"))["first"]

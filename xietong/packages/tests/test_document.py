@@ -1394,3 +1394,33 @@ def test_text_with_a_control_character_is_refused():
     assert [str(p) for p in reader.problems] == [
         "name (line 1): the text contains the control character U+0000, which cannot be stored"
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"version": 1, "a": [true, false, null, [true, 1.50, -0, 1e5]], "b": {"c": "", "d": "\\u4e2d\\u6587"}}',
+        '{"名 称": "研发中心", "n": 123456789012345678901234567890, "t": "2026-03-02T09:00"}'.encode(),
+        b'{\n  "departments": [\n    {"code": "GM", "active": false},\n    {"code": "RD", "parent": "GM"}\n  ]\n}',
+    ],
+)
+def test_json_fast_path_reads_what_the_yaml_reader_reads(raw: bytes) -> None:
+    # given a JSON package (read by the C JSON parser, not the YAML reader)
+    from xietong.packages.document import _parse_yaml
+
+    doc = load_document(raw)
+    slow = _parse_yaml(raw.decode(), "")
+    # then every value is the same text as the YAML reader gives, and the lines are found on demand
+    assert doc._source is not None
+    assert doc.data == slow.data
+    assert doc.lines == slow.lines
+
+
+def test_json_with_a_duplicate_key_is_reported_with_its_line() -> None:
+    # given JSON that the fast path declines (a duplicate key)
+    raw = b'{\n  "version": 1,\n  "version": 2\n}'
+    # then the YAML reader reports it, with the line
+    with pytest.raises(DocumentError) as caught:
+        load_document(raw)
+    assert caught.value.problems[0].line == 3
+    assert "duplicate key" in caught.value.problems[0].message

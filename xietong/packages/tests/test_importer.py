@@ -352,4 +352,7 @@ def test_the_queries_of_an_import_do_not_grow_with_the_number_of_rows(db):
     with CaptureQueriesContext(connection) as large:
         package_import(raw=_org_of(20), dry_run=True)
     # then
-    assert len(large.captured_queries) == len(small.captured_queries) == 19
+    # (people: one query reserves their ids, one inserts them; PostgreSQL's COPY, which writes the
+    # people and the audit trail there, bypasses Django's query log)
+    expected = 20 if connection.vendor == "sqlite" else 18
+    assert len(large.captured_queries) == len(small.captured_queries) == expected

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -237,9 +238,11 @@ def test_importing_cases_costs_a_fixed_number_of_queries():
             for ref in refs
         )
 
-    # when
+    # when (each import looking up the content types of its audit entries afresh)
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as one:
         imported(pkg(COMPLAINT, cases(["A"])))
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as five:
         imported(pkg(COMPLAINT, cases(["B", "C", "D", "E", "F"])))
     with CaptureQueriesContext(connection) as again:
