@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 Adapter = Callable[[Any], Any]
+M = TypeVar("M", bound=models.Model)
 
 _CHUNK = 5000
 
@@ -121,6 +123,27 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         )
         base = int(cursor.fetchone()[0])
     return list(range(base + 1, base + 1 + count))
+
+
+def instance_factory(model: type[M]) -> Callable[..., M]:
+    """A constructor of unsaved ``model`` instances for bulk writes, several times faster than
+    ``model(**values)``: it takes attnames (``step_id``, not ``step``) and the related objects to
+    cache (``related={"step": step}``, so ``run.step`` needs no query). Fields left out get their
+    default; no ``pre_init``/``post_init`` signals are sent (no model written this way needs them)."""
+    defaults = {f.attname: f.get_default() for f in model._meta.concrete_fields}
+    mutable = [name for name, value in defaults.items() if isinstance(value, list | dict | set)]
+    if mutable:
+        raise ValueError(f"{model.__name__}: mutable defaults would be shared: {mutable}")
+
+    def make(related: dict[str, Any] | None = None, **values: Any) -> M:
+        obj = model.__new__(model)
+        state = ModelState()
+        if related:
+            state.fields_cache = related
+        obj.__dict__.update(defaults, _state=state, **values)
+        return obj
+
+    return make
 
 
 def insert_objects(objs: Sequence[models.Model], *, assign_pks: bool = False) -> int:

@@ -21,7 +21,7 @@ from django.db.models import Min, Prefetch
 from django.utils.translation import gettext as _
 
 from xietong.common import clock
-from xietong.common.bulk import insert_objects, update_objects
+from xietong.common.bulk import insert_objects, instance_factory, update_objects
 from xietong.common.worktime import parse_duration
 from xietong.notices.models import ACK_WITHIN_DEFAULT, Notice, NoticeRecipient
 from xietong.notices.services import deadlines
@@ -75,6 +75,9 @@ class _Notice:
         if self.recipients is not None:
             return [username for _path, username in self.recipients]
         return self.derived or []
+
+
+_new_recipient = instance_factory(NoticeRecipient)
 
 
 class NoticesSection(SectionHandler):
@@ -402,7 +405,9 @@ class NoticesSection(SectionHandler):
             row = by_person.pop(pk, None)
             if row is None:
                 created.append(
-                    NoticeRecipient(notice=notice, person_id=pk, department_id=dept, acknowledged_at=at, read_at=at)
+                    _new_recipient(
+                        notice_id=notice.pk, person_id=pk, department_id=dept, acknowledged_at=at, read_at=at
+                    )
                 )
             elif row.acknowledged_at != at:
                 row.acknowledged_at = at

@@ -11,7 +11,7 @@ are computed on the responsible department's schedule as the import leaves it (m
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from django.db.models import Min, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from xietong.common import clock
-from xietong.common.bulk import insert_objects, update_objects
+from xietong.common.bulk import insert_objects, instance_factory, update_objects
 from xietong.common.worktime import Schedule, parse_duration
 from xietong.org.models import Department, Organization, Person
 from xietong.org.selectors import DepartmentTree, build_schedule, nearest_schedule_spec, organization_get
@@ -67,6 +67,9 @@ def _canonical_limit(text: str) -> str:
         return str(parse_duration(text))
     except ValueError:
         return text
+
+
+_new_run = instance_factory(StepRun)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
@@ -592,6 +595,17 @@ class _Schedules:
         }
 
         self._built: dict[int, Schedule] = {}
+        self._limits: dict[tuple[int, str], tuple[Schedule, timedelta]] = {}
+
+    def limit(self, department_id: int, time_limit: str) -> tuple[Schedule, timedelta]:
+        """The department's schedule and ``time_limit`` as a length on it (``Schedule.due`` in two
+        halves, so a large import parses and measures each step's limit once)."""
+        key = (department_id, time_limit)
+        found = self._limits.get(key)
+        if found is None:
+            schedule = self.for_department(department_id)
+            found = self._limits[key] = (schedule, parse_duration(time_limit).to_timedelta(schedule))
+        return found
 
     def for_department(self, department_id: int) -> Schedule:
         schedule = self._built.get(department_id)
@@ -769,7 +783,7 @@ class CasesSection(SectionHandler):
             version_steps = steps[(data.process, data.number)]
             case = existing.get((data.process, data.ref))
             stored_runs = list(case.step_runs.all()) if case is not None else []
-            runs = self._wanted_runs(ctx, data, version_steps, stored_runs, people, schedules)
+            runs = self._wanted_runs(ctx, data, version_steps, stored_runs, people, schedules, now)
             state, closed_at = Case.State.RUNNING.value, None
             if len(runs) == len(version_steps) and all(run.completed_at is not None for run in runs):
                 state, closed_at = Case.State.COMPLETED.value, runs[-1].completed_at
@@ -822,10 +836,10 @@ class CasesSection(SectionHandler):
         stored_runs: list[StepRun],
         people: dict[str, Person],
         schedules: _Schedules,
+        now: datetime,
     ) -> list[StepRun]:
         stored_at = {run.position: run for run in stored_runs}
         runs = []
-        now = clock.now()
         for run, step in zip(data.runs, version_steps, strict=False):
             assert run.started_at is not None  # checked
             due_at = run.due_at
@@ -833,21 +847,23 @@ class CasesSection(SectionHandler):
             if due_at is None and old is not None and old.step_id == step.pk and old.started_at == run.started_at:
                 due_at = old.due_at  # computed when it was first imported: a later schedule change does not move it
             if due_at is None:
-                schedule = schedules.for_department(step.responsible_id)
                 try:
-                    due_at = schedule.due(run.started_at, step.time_limit)
+                    schedule, limit = schedules.limit(step.responsible_id, step.time_limit)
+                    due_at = schedule.add_working_time(run.started_at, limit)
                 except ValueError as exc:
                     path = f"{run.path}.started_at"
                     raise ImportFailed([Problem(path, str(exc), ctx.reader.doc.line(path))]) from exc
+            assignee = people[run.assignee] if run.assignee else None
             runs.append(
-                StepRun(
-                    step=step,
+                _new_run(
+                    related={"step": step, "assignee": assignee},
+                    step_id=step.pk,
                     position=step.position,
                     responsible_id=step.responsible_id,
                     started_at=run.started_at,
                     due_at=due_at,
                     completed_at=run.completed_at,
-                    assignee=people[run.assignee] if run.assignee else None,
+                    assignee_id=assignee.pk if assignee else None,
                     # History needs no warnings: a deadline already past at import is taken as notified,
                     # so the SLA engine only speaks of what happens from now on.
                     warned_at=now if run.completed_at is None and due_at <= now else None,
@@ -877,7 +893,7 @@ class CasesSection(SectionHandler):
                     continue
                 if old is not None:
                     deleted.append(old.pk)
-                run.case = case
+                run.case_id = case.pk
                 created.append(run)
             deleted.extend(run.pk for run in stored_at.values())
         StepRun.objects.filter(pk__in=deleted).delete()
