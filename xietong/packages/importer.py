@@ -21,7 +21,6 @@ from xietong.packages.registry import (
     handlers,
 )
 
-
 # progress(phase, done, total): called as an import advances; phase is a translated label such as
 # "Reading the file" or "Writing: people"; total is 0 when unknown.
 Progress = Callable[[str, int, int], None]

@@ -1,126 +1,142 @@
-"""Administrators import a package or spreadsheet (upload, preview, confirm) and export the package."""
+"""Administrators import a package or spreadsheet (upload → preview job → confirm → import job) and
+export the package. Previews and imports run in the background; their page shows the progress."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from pathlib import Path
+import uuid
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from xietong.common import clock
+from xietong.common.exceptions import ApplicationError
 from xietong.org.permissions import is_admin
 from xietong.packages.exporter import package_export
-from xietong.packages.importer import ImportFailed
-from xietong.packages.services import upload_import
+from xietong.packages.jobs import import_job_confirm, import_job_start, progress_read
+from xietong.packages.models import ImportJob
 from xietong.packages.spreadsheet import xlsx_template
 
-SESSION_KEY = "xietong.pending_import"
+RECENT_JOBS = 10
 
 
 def _require_admin(request: HttpRequest) -> None:
-    user = request.user
-    if not is_admin(user):
+    """Refused before any lookup: a non-administrator learns nothing, not even whether a job exists."""
+    if not is_admin(request.user):
         raise PermissionDenied
 
 
-def _pending_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "pending-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _discard_pending(request: HttpRequest) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        (_pending_dir() / pending["token"]).unlink(missing_ok=True)
+def _job(job_id: uuid.UUID) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.select_related("actor", "preview", "confirmed_import"), pk=job_id)
 
 
 @login_required
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    return render(request, "packages/index.html", {"max_mb": settings.XIETONG_IMPORT_MAX_BYTES // (1024 * 1024)})
+    jobs = ImportJob.objects.select_related("actor").defer("result").order_by("-created_at", "pk")[:RECENT_JOBS]
+    return render(
+        request,
+        "packages/index.html",
+        {"max_mb": settings.XIETONG_IMPORT_MAX_BYTES // (1024 * 1024), "jobs": jobs},
+    )
 
 
 @login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """Validate the upload and show what importing it would change; nothing is written yet."""
+    """Store the upload and start its preview (a dry run) in the background; nothing is written yet."""
     _require_admin(request)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a file to import."))
         return HttpResponseRedirect(reverse("packages:index"))
-    if upload.size is not None and upload.size > settings.XIETONG_IMPORT_MAX_BYTES:
-        messages.error(
-            request,
-            _("The file is larger than the limit of {mb} MB.").format(
-                mb=settings.XIETONG_IMPORT_MAX_BYTES // (1024 * 1024)
-            ),
-        )
-        return HttpResponseRedirect(reverse("packages:index"))
-    _discard_pending(request)  # a new upload replaces the one waiting for confirmation
-    raw = upload.read()
-    filename = upload.name or ""
     try:
-        result = upload_import(raw=raw, filename=filename, actor=request.user, dry_run=True)
-    except ImportFailed as exc:
-        return render(request, "packages/preview.html", {"filename": filename, "problems": exc.problems}, status=400)
-    token = secrets.token_hex(16)
-    (_pending_dir() / token).write_bytes(raw)
-    request.session[SESSION_KEY] = {"token": token, "filename": filename, "sha256": hashlib.sha256(raw).hexdigest()}
-    return render(
-        request,
-        "packages/preview.html",
-        {
-            "filename": filename,
-            "result": result,
-            "counts": result.counts(),
-            "token": token,
-        },
-    )
+        job = import_job_start(actor=request.user, upload=upload)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("packages:index"))
+    return HttpResponseRedirect(reverse("packages:job", kwargs={"job_id": job.pk}))
+
+
+@login_required
+@require_GET
+def job(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """A preview or import job: its progress while it runs, then the changes, problems or result."""
+    _require_admin(request)
+    return render(request, "packages/job.html", _job_context(_job(job_id)))
+
+
+@login_required
+@require_GET
+def job_progress(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """The job's part of the page, asked for every second by htmx while the job runs."""
+    _require_admin(request)
+    return render(request, "packages/_job.html", _job_context(_job(job_id)))
 
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest) -> HttpResponse:
+def confirm(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """Start the real import of a preview that succeeded (once, whoever asks first)."""
     _require_admin(request)
-    pending = request.session.get(SESSION_KEY)
-    if not pending or pending["token"] != request.POST.get("token"):
-        messages.error(request, _("This import is no longer pending; upload the file again."))
-        return HttpResponseRedirect(reverse("packages:index"))
-    path = _pending_dir() / pending["token"]
-    raw = path.read_bytes() if path.exists() else b""
-    if hashlib.sha256(raw).hexdigest() != pending["sha256"]:
-        messages.error(request, _("This import is no longer pending; upload the file again."))
-        return HttpResponseRedirect(reverse("packages:index"))
+    preview_job = _job(job_id)
     try:
-        result = upload_import(raw=raw, filename=pending["filename"], actor=request.user, dry_run=False)
-    except ImportFailed as exc:
-        # The data changed between preview and confirmation: show the problems, change nothing.
-        return render(
-            request, "packages/preview.html", {"filename": pending["filename"], "problems": exc.problems}, status=400
-        )
-    finally:
-        path.unlink(missing_ok=True)
-        request.session.pop(SESSION_KEY, None)
-    messages.success(
-        request,
-        ngettext("Imported {file}: {n} change.", "Imported {file}: {n} changes.", len(result.changes)).format(
-            file=pending["filename"], n=len(result.changes)
+        imported = import_job_confirm(job=preview_job, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        # A double click (or another administrator) confirmed it first: show that import.
+        imported_id = ImportJob.objects.filter(preview=preview_job).values_list("pk", flat=True).first()
+        return HttpResponseRedirect(reverse("packages:job", kwargs={"job_id": imported_id or preview_job.pk}))
+    return HttpResponseRedirect(reverse("packages:job", kwargs={"job_id": imported.pk}))
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    result = job.result or {}
+    context: dict[str, Any] = {
+        "job": job,
+        "counts": result.get("counts", []),
+        "changes": result.get("changes", []),
+        "changes_total": result.get("changes_total", 0),
+        "problems": result.get("problems", []),
+        "problems_total": result.get("problems_total", 0),
+        "error": result.get("error", ""),
+        "confirmed_import": getattr(job, "confirmed_import", None) if job.is_preview else None,
+        "can_confirm": (
+            job.is_preview
+            and job.status == ImportJob.Status.SUCCEEDED
+            and job.confirmed_at is None
+            and bool(job.upload.name)
+            and bool(result.get("changes_total"))
         ),
-    )
-    return HttpResponseRedirect(reverse("packages:index"))
+    }
+    if not job.is_finished:
+        progress = progress_read(job.pk) if job.status == ImportJob.Status.RUNNING else None
+        done, total = (progress["done"], progress["total"]) if progress else (0, 0)
+        context["progress"] = {
+            "phase": progress["phase"] if progress else "",
+            "done": done,
+            "total": total,
+            "percent": min(100, done * 100 // total) if total > 0 else None,
+            "updated": _parse_time(progress.get("updated")) if progress else None,
+        }
+    return context
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @login_required
