@@ -12,10 +12,11 @@ install() {  # $1: pip extras, e.g. "[test]"
   "$PY" -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e ".$1"
 }
 
-system_packages() {  # Debian's chromium for the browser tests, gettext for the catalogue check
+system_packages() {  # Debian's chromium for the browser tests, gettext for the catalogue check, wrk for the benchmark
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v msgfmt >/dev/null || missing+=(gettext)
+  command -v wrk >/dev/null || missing+=(wrk)  # the benchmark's load client (tests/test_bench_smoke.py)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

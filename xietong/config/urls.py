@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from xietong.common import views_home
+from xietong.common import views_health, views_home
 
 urlpatterns = [
     path("", views_home.home, name="home"),
+    path("healthz", views_health.healthz, name="healthz"),
     path("accounts/", include("xietong.accounts.urls")),
     path("org/", include("xietong.org.urls")),
     path("processes/", include("xietong.processes.urls")),
