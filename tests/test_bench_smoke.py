@@ -3,7 +3,8 @@
 No timing is asserted (CI machines differ); what is asserted is that one run generates, imports,
 reports, serves, signs in and measures every page with only 200 answers, and writes the JSON that
 docs/benchmark.md describes. On SQLite in the SQLite half of the suite; on PostgreSQL when
-DATABASE_URL names PostgreSQL, in a database of its own (the test database's name + ``_bench``) that the run creates and drops.
+DATABASE_URL names PostgreSQL, in a database of its own (the test database's name + ``_bench``)
+that the run creates and drops.
 """
 
 from __future__ import annotations
