@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xt_recall XIETONG_DATA_DIR=/tmp/xt-recall \\
         .venv/bin/python bench/search_recall.py
 
-Fills a scratch database with generated documents (bench/search_corpus.py, as published processes),
+Fills a scratch database with generated documents (xietong/common/corpus.py, as published processes),
 indexes them, then checks, query by query, that the documents found are exactly those whose text
 contains the query (after NFKC and lower-casing; a query's letters and digits must not continue a
 longer word: words are whole): every 1–6 character substring of the documents'
@@ -24,9 +24,9 @@ from collections import Counter
 
 from django.core.management import call_command
 from django.db import connection
-from search_corpus import BUSINESS, MIXED
 from search_speed import PREFIX, fill, people, say  # sets up Django on import, before the app imports below
 
+from xietong.common.corpus import BUSINESS, MIXED
 from xietong.processes.models import Process
 from xietong.search.selectors import SUBSTRING_LIMIT, search
 from xietong.search.services import search_refresh

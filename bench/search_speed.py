@@ -33,8 +33,8 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from search_corpus import VOCABULARY, document  # noqa: E402
 
+from xietong.common.corpus import VOCABULARY, document  # noqa: E402
 from xietong.org.models import Department, Person  # noqa: E402
 from xietong.processes.models import Process, ProcessVersion  # noqa: E402
 from xietong.search.models import Document  # noqa: E402

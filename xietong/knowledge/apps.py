@@ -12,14 +12,21 @@ class KnowledgeConfig(AppConfig):
         from xietong.common import workbench
         from xietong.common.navigation import NavItem, register
         from xietong.common.ticks import register_tick
+        from xietong.knowledge.generate import write_pages
         from xietong.knowledge.models import Page
         from xietong.knowledge.permissions import pages_visible_to
         from xietong.knowledge.selectors import my_reviews_due_counts, page_search_entries
         from xietong.knowledge.services import review_tick
         from xietong.notify.kinds import register_kind_group
+        from xietong.packages.generator import BulkWriter, register_bulk_writer
         from xietong.search.registry import Source, register_source
 
         register_tick("knowledge.reviews", review_tick)
+        register_bulk_writer(
+            BulkWriter(
+                "pages", _("knowledge pages, written straight to the database (not part of a package)"), write_pages
+            )
+        )
         # A page's attachments are seen by whoever reads the page.
         register_owner(
             Page,

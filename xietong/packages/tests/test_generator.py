@@ -16,10 +16,13 @@ from django.core.management.base import CommandError
 from xietong.common.worktime import Schedule
 from xietong.disputes.models import Dispute
 from xietong.insights.report import build_report
+from xietong.knowledge.models import Page, PageVersion, Space
 from xietong.notices.models import Notice
 from xietong.org.models import Department, Person
 from xietong.packages.generator import SCHEDULE_SPEC, Sizes, generate, render
 from xietong.processes.models import Case, StepRun
+from xietong.search.models import Document
+from xietong.search.selectors import search
 
 SMALL = ["--departments", "30", "--people", "200", "--cases", "50", "--disputes", "5", "--notices", "3"]
 SMALL_SIZES = Sizes(departments=30, people=200, cases=50, disputes=5, notices=3)
@@ -147,6 +150,9 @@ def test_generate_without_output_imports_and_the_report_is_consistent():
         (["--cases", "-1"], "--cases must not be negative"),
         (["--processes", "9"], "--processes must be between 1 and 5"),
         (["--until", "2026-13-01"], "is not a date"),
+        (["--pages", "-1"], "--pages must not be negative"),
+        (["--pages", "5"], "--pages is written straight to the database and cannot go into a package"),
+        (["--no-package"], "--no-package writes to the database: leave out --output"),
     ],
 )
 def test_bad_sizes_are_refused_with_a_clear_message(tmp_path, args, message):
@@ -186,3 +192,35 @@ def test_more_cases_open_in_the_weeks_before_national_day_than_in_summer():
     # then
     assert before_national_day > 1.8 * summer
     assert not any(not schedule.is_working_day(date.fromisoformat(day)) for day in per_day)
+
+
+@pytest.mark.django_db
+def test_pages_are_written_straight_to_the_database_searchable_and_deterministic():
+    # when: a company with knowledge pages, then pages for the organization already there
+    _out, err = run_generate("--departments", "12", "--people", "60", "--cases", "5", "--pages", "40", "--seed", "3")
+    first = list(Page.objects.order_by("pk").values_list("title", "body", "owner__username", "review_by"))
+    run_generate("--no-package", "--pages", "40", "--seed", "3")
+    # then: one version each, owners from the organization, spaces per first-level department
+    assert "knowledge pages: 40/40" in err
+    assert "indexing for search" in err
+    assert Page.objects.count() == PageVersion.objects.count() == 80
+    assert Space.objects.filter(department__isnull=True).count() == 2  # the company space, twice
+    assert not Page.objects.exclude(owner__department__isnull=False).exists()
+    assert all(p.version == 1 and p.created_at == p.updated_at for p in Page.objects.all())
+    second = list(Page.objects.order_by("pk").values_list("title", "body", "owner__username", "review_by")[40:])
+    assert second == first  # the same seed, the same pages
+    # and search finds them (the command reindexes at its end)
+    assert Document.objects.filter(kind="page").count() == 80
+    coordinator = Person.objects.get(username=Person.objects.order_by("pk").values_list("username", flat=True)[0])
+    coordinator.is_coordinator = True
+    coordinator.save()
+    word = first[0][0][:2]
+    assert search(coordinator, word, kind="page").total > 0
+
+
+@pytest.mark.django_db
+def test_pages_without_people_are_refused():
+    # when / then
+    with pytest.raises(CommandError, match="there is nobody in the organization to own the pages"):
+        run_generate("--no-package", "--pages", "5")
+    assert not Page.objects.exists()

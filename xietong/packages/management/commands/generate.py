@@ -5,17 +5,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from xietong.packages.generator import Sizes, generate, render, summary
-from xietong.packages.importer import ImportFailed, package_import
+from xietong.packages.document import Document
+from xietong.packages.generator import Sizes, bulk_writers, generate, render, summary
+from xietong.packages.importer import ImportFailed, import_document
 
 
 class Command(BaseCommand):
     help = (
-        "Generate a realistic, deterministic organization package (Chinese company with a year of history) "
-        "and write it to --output, or import it into the database."
+        "Generate a realistic, deterministic organization (a Chinese company with a year of history): "
+        "write it as a package to --output, or import it straight into the database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,8 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=defaults.cases)
         parser.add_argument("--disputes", type=int, default=defaults.disputes)
         parser.add_argument("--notices", type=int, default=defaults.notices)
+        for writer in bulk_writers():
+            parser.add_argument(f"--{writer.option}", type=int, default=0, help=writer.help)
         parser.add_argument("--until", default="2026-11-27", help="the last day of the history (YYYY-MM-DD)")
         parser.add_argument("--output", help="write the package here (JSON when the name ends in .json, else YAML)")
+        parser.add_argument(
+            "--no-package",
+            action="store_true",
+            help="write only what the options such as --pages ask for, for the organization already in the database",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -46,6 +55,18 @@ class Command(BaseCommand):
             processes=options["processes"],
         )
         problems = sizes.problems()
+        extra = [(writer, options[writer.option]) for writer in bulk_writers()]
+        for writer, count in extra:
+            if count < 0:
+                problems.append(_("--{option} must not be negative").format(option=writer.option))
+            elif count and options["output"]:
+                problems.append(
+                    _("--{option} is written straight to the database and cannot go into a package (--output)").format(
+                        option=writer.option
+                    )
+                )
+        if options["no_package"] and options["output"]:
+            problems.append(_("--no-package writes to the database: leave out --output"))
         if problems:
             raise CommandError("; ".join(problems))
         started = time.monotonic()
@@ -54,19 +75,40 @@ class Command(BaseCommand):
             self.stderr.write(f"[{time.monotonic() - started:7.1f}s] {message}")
             self.stderr.flush()
 
-        package = generate(sizes=sizes, seed=options["seed"], until=until, progress=progress)
-        output = options["output"]
-        as_json = output is None or output.lower().endswith(".json")
-        progress("writing " + ("JSON" if as_json else "YAML"))
-        text = render(package, as_json=as_json)
-        counts = ", ".join(f"{k} {v:,}" for k, v in summary(package).items())
-        if output:
-            Path(output).write_text(text, encoding="utf-8")
-            progress(f"wrote {output}: {counts}")
-            return
-        progress(f"importing: {counts}")
+        if not options["no_package"]:
+            package = generate(sizes=sizes, seed=options["seed"], until=until, progress=progress)
+            counts = ", ".join(f"{k} {v:,}" for k, v in summary(package).items())
+            output = options["output"]
+            if output:
+                as_json = output.lower().endswith(".json")
+                progress("writing " + ("JSON" if as_json else "YAML"))
+                Path(output).write_text(render(package, as_json=as_json), encoding="utf-8")
+                progress(f"wrote {output}: {counts}")
+                return
+            progress(f"importing: {counts}")
+            self._import(package, progress)
+        for writer, count in extra:
+            if count:
+                try:
+                    writer.write(count, options["seed"], until, progress)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from exc
+        progress("indexing for search")
+        call_command("reindex", verbosity=0)
+        progress("done")
+
+    def _import(self, package: dict[str, Any], progress: Any) -> None:
+        last = [""]
+
+        def phase(label: str, done: int, total: int) -> None:
+            if label != last[0]:
+                last[0] = label
+                progress(f"import: {label}")
+
         try:
-            result = package_import(raw=text.encode("utf-8"))
+            # The generated data is handed to the importer as the tree a file would give: the same
+            # checks and writes as `xietong import`, without writing and reading the text.
+            result = import_document(Document(data=package), progress=phase)
         except ImportFailed as exc:
             for problem in exc.problems[:50]:
                 self.stderr.write(str(problem))
@@ -79,4 +121,3 @@ class Command(BaseCommand):
                     section=section, created=section_counts.get("create", 0), updated=section_counts.get("update", 0)
                 )
             )
-        progress("done")

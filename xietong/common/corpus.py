@@ -1,4 +1,4 @@
-"""A generator of Chinese business text for the search benchmarks.
+"""Chinese business text for generated knowledge pages and the search benchmarks.
 
 Words follow a Zipf–Mandelbrot distribution (the k-th most common word has weight 1/(k + 20)), as in
 real text: a vocabulary of workplace words first, then 3,000 two-character words made of common
