@@ -14,6 +14,7 @@ from xietong.common.exceptions import ApplicationError
 from xietong.common.worktime import Schedule, ScheduleError
 from xietong.org.models import Committee, Department, Organization, Person
 from xietong.org.selectors import clear_org_caches
+from xietong.org.signals import send_org_changed
 
 DEPARTMENT_FIELDS = ("code", "name", "parent", "head", "liaison", "deputy_liaison", "schedule", "is_active")
 PERSON_FIELDS = ("username", "name", "email", "title", "level", "department", "is_admin", "is_coordinator", "is_active")
@@ -92,6 +93,7 @@ def department_create(*, actor: Person | None, **values: Any) -> Department:
         action="create",
         changes=creation_changes({f: values[f] for f in DEPARTMENT_FIELDS if f in values}),
     )
+    send_org_changed(kind="department", pks=[department.pk], fields=values)
     transaction.on_commit(clear_org_caches)
     return department
 
@@ -111,6 +113,7 @@ def department_update(*, actor: Person | None, department: Department, **values:
     _full_clean(department)
     department.save(update_fields=[*changes, "updated_at"])
     audit_record(actor=actor, obj=department, action="update", changes=changes)
+    send_org_changed(kind="department", pks=[department.pk], fields=changes)
     transaction.on_commit(clear_org_caches)
     return department
 
@@ -131,6 +134,7 @@ def person_create(*, actor: Person | None, password: str | None = None, **values
         action="create",
         changes=creation_changes({f: values[f] for f in PERSON_FIELDS if f in values}),
     )
+    send_org_changed(kind="person", pks=[person.pk], fields=values)
     return person
 
 
@@ -151,6 +155,7 @@ def person_update(*, actor: Person | None, person: Person, **values: Any) -> Per
     _full_clean(person, exclude=["password"])
     person.save(update_fields=list(changes))
     audit_record(actor=actor, obj=person, action="update", changes=changes)
+    send_org_changed(kind="person", pks=[person.pk], fields=changes)
     return person
 
 

@@ -32,3 +32,20 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} {self.title}"
+
+
+class Pending(models.Model):
+    """An object whose entry may be stale: written in the very transaction that changed the object (for
+    people and departments, by the receiver of ``xietong.org.signals.org_changed``), so a change is
+    never lost, and deleted once the entry has been re-read. Right after the commit the entries are
+    re-read (at once when they are few, else by a background task); what a crash or a failed update
+    leaves behind, the "search.queue" tick re-reads."""
+
+    kind = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"

@@ -3,9 +3,14 @@
 Domain apps call ``search_index_on_commit(kind, pks)`` after they create, change or delete objects of
 a registered source; the index then re-reads those pks through the source's ``entries``: an entry
 that came back is inserted or replaced, a pk that did not is removed. ``search_refresh`` brings a
-whole kind up to date (``xietong reindex``, and the "search.org" tick for people and departments,
-whose app lies below search and cannot call it). Unchanged entries (same fingerprint) are not
-rewritten, so a refresh of an up-to-date kind only reads.
+whole kind up to date (``xietong reindex``, and the background refresh after a package import).
+Unchanged entries (same fingerprint) are not rewritten, so a refresh of an up-to-date kind only reads.
+
+People and departments belong to the org app, which lies below search and cannot call it: it sends
+``xietong.org.signals.org_changed`` inside its transaction, and ``search_queue`` records there which
+entries may be stale (``Pending``), so the change and the record of it commit together. Right after
+the commit ``search_drain`` re-reads them; what is left (a crash, a failed update) is re-read by the
+"search.queue" tick, which costs one query when nothing is queued.
 
 The full-text index follows the ``search_document`` rows by itself (SQLite triggers, PostgreSQL
 generated columns: see models.py), so these functions only write that table.
@@ -15,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -23,14 +29,16 @@ from typing import Any
 from django.db import connection, transaction
 
 from xietong.common import clock
-from xietong.search.models import Document
+from xietong.search.models import Document, Pending
 from xietong.search.registry import Entry, Source, source, sources
 from xietong.search.text import index_terms
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-ORG_KINDS = ("person", "department")
+# Queued entries re-read right after the commit that queued them; more (a department of thousands
+# renamed) are left to a background task, not to the request that made the change.
+INLINE_LIMIT = 500
 
 
 def _source(kind: str) -> Source:
@@ -122,10 +130,13 @@ def search_index(kind: str, pks: Iterable[int]) -> int:
         return 0
     found = _source(kind)
     known: dict[int, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        known |= dict(Document.objects.filter(kind=kind, object_id__in=chunk).values_list("object_id", "fingerprint"))
     with transaction.atomic():
+        # Lock the existing entries (PostgreSQL; SQLite's writers take turns anyway) before the objects
+        # are read: two updates of one object then write in the order they read, the later state last.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = Document.objects.filter(kind=kind, object_id__in=chunk).order_by("object_id").select_for_update()
+            known |= dict(rows.values_list("object_id", "fingerprint"))
         written, seen = _apply(kind, found.entries(wanted), known, clock.now())
         removed = _delete(kind, [pk for pk in wanted if pk not in seen and pk in known])
     return written + removed
@@ -188,17 +199,74 @@ def search_reindex(
     return results
 
 
-def org_tick(*, now: datetime | None = None) -> dict[str, int]:
-    """Keep people and departments current: the org app lies below search and cannot tell it about
-    changes, so every tick compares their entries' fingerprints and rewrites what changed. Safe to
-    run twice at once: both runs write the same rows (an upsert on kind + object id)."""
+def search_queue(stale: Mapping[str, Iterable[int]]) -> None:
+    """Record, in the caller's transaction, that the entries of these objects ({kind: pks}) may be
+    stale, and re-read them once it commits: at once when they are few (``INLINE_LIMIT``), else in a
+    background task. Nothing is lost if that fails or the process dies: the "search.queue" tick
+    re-reads whatever is still queued."""
+    rows = [Pending(kind=kind, object_id=pk) for kind, pks in stale.items() for pk in sorted({int(pk) for pk in pks})]
+    if not rows:
+        return
+    for kind in {row.kind for row in rows}:
+        _source(kind)  # an unregistered kind is a programming error: say so at once
+    created = Pending.objects.bulk_create(rows, batch_size=1000)
+    ids = [row.pk for row in created]
+    transaction.on_commit(lambda: _drain_after_commit(ids))
+
+
+def _drain_after_commit(ids: list[int]) -> None:
+    from xietong.search.tasks import search_drain_task
+
+    try:
+        if len(ids) <= INLINE_LIMIT and None not in ids:
+            search_drain(ids=ids)
+        else:
+            search_drain_task.enqueue()
+    except Exception:
+        logger.exception("search: could not re-read %d queued entries; the next tick will", len(ids))
+
+
+def search_drain(*, ids: Sequence[int] | None = None, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Re-read the queued entries (only those of ``ids`` if given), a batch per transaction, and
+    unqueue them; returns {"entries": queued rows done, "changed": entries written or removed}.
+    With nothing queued it costs one query. Safe to run twice at once: on PostgreSQL a batch is
+    claimed with SKIP LOCKED; SQLite's writers take turns. A kind that fails stays queued (logged)."""
+    queued = Pending.objects.all() if ids is None else Pending.objects.filter(pk__in=ids)
+    if ids is None and not queued.exists():  # the tick's usual case: one query, no transaction
+        return {"entries": 0, "changed": 0}
+    registered = {s.kind for s in sources()}
+    done = changed = 0
+    after = 0
+    while True:
+        with transaction.atomic():
+            batch_qs = queued.filter(pk__gt=after).order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                batch_qs = batch_qs.select_for_update(skip_locked=True)
+            batch = list(batch_qs.values_list("pk", "kind", "object_id")[:batch_size])
+            if not batch:
+                break
+            after = batch[-1][0]
+            by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            for pk, kind, object_id in batch:
+                by_kind[kind].append((pk, object_id))
+            finished: list[int] = []
+            for kind, items in sorted(by_kind.items()):  # one order of locks for every drain
+                if kind in registered:
+                    try:
+                        with transaction.atomic():
+                            changed += search_index(kind, [object_id for _pk, object_id in items])
+                    except Exception:
+                        logger.exception("search: could not re-read queued %s entries; they stay queued", kind)
+                        continue
+                finished.extend(pk for pk, _object_id in items)  # done, or of a kind no longer registered
+            Pending.objects.filter(pk__in=finished).delete()
+            done += len(finished)
+        if len(batch) < batch_size:
+            break  # the last batch (what is queued meanwhile, the next drain re-reads)
+    return {"entries": done, "changed": changed}
+
+
+def queue_tick(*, now: datetime | None = None) -> dict[str, int]:
+    """The "search.queue" tick: re-read what is still queued (one query when nothing is)."""
     del now
-    totals = {"written": 0, "removed": 0}
-    for kind in ORG_KINDS:
-        try:
-            result = search_refresh(kind)
-        except ValueError:
-            continue  # not registered (a test registry)
-        totals["written"] += result["written"]
-        totals["removed"] += result["removed"]
-    return totals
+    return search_drain()

@@ -1,4 +1,5 @@
-"""Writing the index: upsert, remove, on commit, refresh of a kind, the org tick, ``xietong reindex``."""
+"""Writing the index: upsert, remove, on commit, refresh of a kind, ``xietong reindex``. How people and
+departments are kept current (the org signal and the queue) is in test_org_feed.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from xietong.org.tests.factories import PersonFactory
 from xietong.processes.models import Process
 from xietong.search.models import Document
 from xietong.search.selectors import search
-from xietong.search.services import org_tick, search_index, search_index_on_commit, search_refresh
+from xietong.search.services import queue_tick, search_index, search_index_on_commit, search_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -101,15 +102,18 @@ def test_refresh_writes_what_changed_and_removes_what_is_gone(world):
     # given the org indexed
     assert search_refresh("person")["written"] == Person.objects.count()
     search_refresh("department")
-    # when a person is renamed, another is deleted, a department renamed (the org app cannot tell search)
+    # when a person is renamed, another is deleted, a department renamed, around the services (which
+    # would have queued them): only a refresh, as `xietong reindex` does, sees such writes
     Person.objects.filter(pk=world.employee.pk).update(name="王志强")
     gone = PersonFactory(name="孙悦", department=world.sales)
     search_refresh("person")
     Person.objects.filter(pk=gone.pk).delete()
     Department.objects.filter(pk=world.sales.pk).update(name="市场销售部")
-    # then the org tick brings exactly those up to date
-    assert org_tick() == {"written": 2, "removed": 1}
-    assert org_tick() == {"written": 0, "removed": 0}
+    # then a refresh of each kind rewrites what changed since (the department and its member, 赵敏) and
+    # removes what is gone; a second finds nothing to do
+    assert search_refresh("person") == {"entries": Person.objects.count(), "written": 1, "removed": 1}
+    assert search_refresh("department") == {"entries": Department.objects.count(), "written": 1, "removed": 0}
+    assert search_refresh("person")["written"] + search_refresh("department")["written"] == 0
     assert _found(world.other_department, "志强") == [("person", world.employee.pk)]
     assert _found(world.other_department, "建国") == []
     assert _found(world.other_department, "孙悦") == []
@@ -190,7 +194,8 @@ def test_a_failing_index_update_is_logged_not_raised(world, make, django_capture
     assert Document.objects.filter(kind="broken").exists() is False
 
 
-def test_the_org_tick_is_registered():
+def test_the_queue_tick_is_registered_and_the_full_scan_tick_is_gone():
     from xietong.common import ticks
 
-    assert ticks._ticks["search.org"] is org_tick
+    assert ticks._ticks["search.queue"] is queue_tick
+    assert "search.org" not in ticks._ticks
