@@ -17,6 +17,7 @@ system_packages() {  # Debian's chromium for the browser tests, gettext for the 
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v msgfmt >/dev/null || missing+=(gettext)
   command -v wrk >/dev/null || missing+=(wrk)  # the benchmark's load client (tests/test_bench_smoke.py)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)  # deploy/nginx.conf is checked and load goes through it (tests/multiserver)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -115,6 +115,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "timeout": 5,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Either a connection pool per process (psycopg_pool, DATABASE_POOL=true) or persistent connections
+    # (CONN_MAX_AGE seconds, 0 = one connection per request); never both (docs/deployment.md).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    # Behind pgbouncer in transaction pooling mode, .iterator() must not use server-side cursors.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+    if env.bool("DATABASE_POOL", default=False):
+        if env.int("CONN_MAX_AGE", default=0):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("DATABASE_POOL=true needs CONN_MAX_AGE=0: a pooled connection is never kept.")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Person"
@@ -225,6 +244,11 @@ XIETONG_TICK_SECONDS = env.int("XIETONG_TICK_SECONDS", default=30)
 # (the web workers, the background worker and the scheduler of one machine), Redis when several
 # machines serve one database, e.g. CACHE_URL=rediscache://127.0.0.1:6379/1 (docs/configuration.md).
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+# django-environ lower-cases the query options of a rediscache:// URL, but Django reads KEY_PREFIX and
+# VERSION in upper case: without this, rediscache://…/1?key_prefix=xt would silently use no prefix.
+for _option in ("key_prefix", "version"):
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
