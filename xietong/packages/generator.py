@@ -404,13 +404,15 @@ def _cases(world: _World, processes: list[dict[str, Any]], total: int, progress:
             started = schedule.add_working_time(moment, _minutes(wait))
             if started > as_of and runs:
                 break
-            started = min(started, as_of)
+            started = min(started, as_of).replace(second=0, microsecond=0)  # as the file writes it
             late = step["_late"] + (0.15 if peak else 0.0)
             ratio = rng.uniform(1.05, 2.0) if rng.random() < late else rng.uniform(0.25, 0.95)
             completed = schedule.add_working_time(started, _minutes(ratio * limits[step["code"]].total_seconds() / 60))
             run: dict[str, Any] = {"step": step["code"], "started_at": _fmt(started, tz)}
             if completed <= as_of:
                 run["completed_at"] = _fmt(completed, tz)
+            # The due instant, as an exported package carries it (the importer computes it when absent).
+            run["due_at"] = _fmt(schedule.add_working_time(started, limits[step["code"]]), tz)
             members = world.members.get(step["responsible"])
             if members:
                 run["assignee"] = rng.choice(members)

@@ -70,6 +70,7 @@ def _canonical_limit(text: str) -> str:
 
 
 _new_run = instance_factory(StepRun)
+_new_case = instance_factory(Case)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
@@ -798,7 +799,13 @@ class CasesSection(SectionHandler):
             }
             run_changes = _run_summary(stored_runs, ctx.tz), _run_summary(runs, ctx.tz)
             if case is None:
-                case = Case(process=processes[data.process], ref=data.ref, version=version_steps[0].version)
+                process, version = processes[data.process], version_steps[0].version
+                case = _new_case(
+                    related={"process": process, "version": version},
+                    process_id=process.pk,
+                    ref=data.ref,
+                    version_id=version.pk,
+                )
                 changed: dict[str, list[Any]] = {"process": [None, data.process], "ref": [None, data.ref]}
                 changed.update({k: [None, v] for k, v in wanted.items() if v not in (None, "")})
                 changed["steps"] = [None, run_changes[1]]
