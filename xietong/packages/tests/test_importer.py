@@ -356,3 +356,20 @@ def test_the_queries_of_an_import_do_not_grow_with_the_number_of_rows(db):
     # people and the audit trail there, bypasses Django's query log)
     expected = 20 if connection.vendor == "sqlite" else 18
     assert len(large.captured_queries) == len(small.captured_queries) == expected
+
+
+def test_an_import_pauses_the_cycle_collector_and_turns_it_back_on(db):
+    # given
+    import gc
+
+    seen = []
+    # when
+    package_import(raw=_org_of(2), progress=lambda *_args: seen.append(gc.isenabled()))
+    # then
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    # and a failed import turns it back on too
+    with pytest.raises(ImportFailed):
+        package_import(raw=b"version: 1\n", progress=lambda *_args: seen.append(gc.isenabled()))
+    assert not any(seen)
+    assert gc.isenabled()
