@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from xietong.org.models import Department, Organization, Person
 from xietong.org.selectors import ORG_CACHE_KEY, organization_get
-from xietong.packages.importer import package_import
+from xietong.packages.importer import ImportFailed, package_import
 from xietong.packages.tests.helpers import db_snapshot, import_problems, package
 
 pytestmark = pytest.mark.django_db
@@ -366,7 +366,8 @@ def test_an_import_pauses_the_cycle_collector_and_turns_it_back_on(db):
     # when
     package_import(raw=_org_of(2), progress=lambda *_args: seen.append(gc.isenabled()))
     # then
-    assert seen and not any(seen)
+    assert seen
+    assert not any(seen)
     assert gc.isenabled()
     # and a failed import turns it back on too
     with pytest.raises(ImportFailed):
