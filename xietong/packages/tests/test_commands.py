@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from xietong.common import clock
 from xietong.org.models import Department
@@ -189,3 +190,18 @@ def test_the_cli_exits_1_and_prints_each_problem_as_file_path_line_message(tmp_p
     ]
     assert "A → B → A" in lines[1]
     assert "“ghost”" in lines[3]
+
+
+def test_import_shows_its_phases_with_progress(tmp_path):
+    # given
+    path = tmp_path / "ok.yaml"
+    path.write_text("version: 1\norganization: {name: 测试公司}\ndepartments:\n  - {code: A, name: 甲}\n", "utf-8")
+    # when
+    with translation.override("en"):
+        _out, err = run_import(str(path), "--progress")
+    # then: each phase once, with the elapsed time
+    phases = [line.split("] ", 1)[1] for line in err.splitlines()]
+    assert phases[0] == "Reading the file"
+    assert "Writing: departments" in phases
+    assert phases[-1] == "Done"
+    assert len(phases) == len(set(phases))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="package file, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="check and show the changes, write nothing")
+        parser.add_argument(
+            "--progress", action="store_true", help="show each phase on standard error (the default on a terminal)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["file"]
@@ -25,8 +29,19 @@ class Command(BaseCommand):
             raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
         except OSError as exc:
             raise CommandError(_("cannot read {file}: {error}").format(file=name, error=exc.strerror)) from exc
+        started, last = time.monotonic(), [""]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase != last[0]:
+                last[0] = phase
+                self.stderr.write(f"[{time.monotonic() - started:7.1f}s] {phase}")
+                self.stderr.flush()
+
+        show = options["progress"] or self.stderr.isatty()
         try:
-            result = upload_import(raw=raw, filename=name, actor=None, dry_run=options["dry_run"])
+            result = upload_import(
+                raw=raw, filename=name, actor=None, dry_run=options["dry_run"], progress=progress if show else None
+            )
         except ImportFailed as exc:
             for problem in exc.problems:
                 self.stderr.write(f"{name}: {problem}")
