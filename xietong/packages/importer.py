@@ -116,17 +116,25 @@ def _import(doc: Document, *, actor: Any, dry_run: bool, partial: bool, say: Pro
             )
 
     # Sections are read in the format's key order (the organization first: its timezone reads the
-    # datetimes of the rest); cross-references are checked once every section was read.
+    # datetimes of the rest); cross-references are checked once every section was read. Each
+    # section's raw values are let go once read (the document is consumed: a large file's tree
+    # takes gigabytes beside what the sections keep).
+    raw = doc.data if isinstance(doc.data, dict) else {}
     for key in TOP_LEVEL_KEYS:
         if key == "version" or key not in top:
             continue
         if key == "records":
             records = reader.mapping("records", top[key], required=(), optional=RECORD_KEYS) or {}
+            raw_records = raw.get("records")
+            if not isinstance(raw_records, dict):
+                raw_records = {}
             for sub in RECORD_KEYS:
                 if sub in records:
-                    _read_section(ctx, f"records.{sub}", records[sub])
+                    _read_section(ctx, f"records.{sub}", records.pop(sub))
+                    raw_records.pop(sub, None)
         else:
-            _read_section(ctx, key, top[key])
+            _read_section(ctx, key, top.pop(key))
+            raw.pop(key, None)
     present = [h for h in handlers() if h.key in ctx.parsed]
     say(_("Checking references"), 0, len(present))
     for handler in present:
