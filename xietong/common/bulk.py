@@ -3,8 +3,10 @@
 ``insert_objects`` takes unsaved model instances, as ``bulk_create`` does, and writes them with the
 database's own bulk path: ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` on
 SQLite. Django's ``bulk_create`` prepares every value of every row through the field machinery
-(about ten Python calls a value); here each column gets one adapter, chosen once. The rows get no
-primary keys back: use it for rows nothing else points to in the same transaction.
+(about ten Python calls a value); here each column gets one adapter, chosen once. COPY returns no
+primary keys: ``assign_pks=True`` reserves them first (``reserve_ids``), for rows that others point
+to. ``update_objects`` is the counterpart of ``bulk_update``; ``instance_factory`` builds the
+instances cheaply.
 
 Only the concrete, local columns are written, with their Python values as the instances hold them
 (model instances set the field defaults on creation; ``auto_now`` and ``auto_now_add`` fields are
@@ -103,7 +105,8 @@ def _columns(model: type[models.Model], include_pk: bool) -> list[models.Field[A
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, which no other writer will take: drawn from
     the sequence on PostgreSQL; on SQLite above the highest ever used (the caller's transaction
-    holds the write lock, xietong opens them IMMEDIATE, so nobody inserts meanwhile)."""
+    holds the write lock, xietong opens them IMMEDIATE, so nobody inserts meanwhile). Insert the
+    rows before reserving again: on SQLite the ids are taken only by inserting them."""
     if count <= 0:
         return []
     table = model._meta.db_table
