@@ -18,6 +18,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DATA_DIR = Path(env.str("XIETONG_DATA_DIR", default=str(Path.cwd() / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite database, files and cache live here
 
 
 def _secret_key() -> str:
@@ -26,7 +27,6 @@ def _secret_key() -> str:
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -162,6 +162,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind reverse proxies (nginx, a load balancer): how many of them add themselves to
+# X-Forwarded-For. Then the client's address is read from that header (for django-axes' lockout,
+# which would otherwise lock a username for everyone behind the proxy) and X-Forwarded-Proto says
+# whether the request came over HTTPS. 0 (the default) trusts no header (docs/deployment.md).
+XIETONG_TRUSTED_PROXIES = env.int("XIETONG_TRUSTED_PROXIES", default=0)
+if XIETONG_TRUSTED_PROXIES:
+    AXES_CLIENT_IP_CALLABLE = "xietong.accounts.client_ip.client_ip"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
