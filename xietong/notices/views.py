@@ -7,6 +7,7 @@ action (``access_notice``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.contrib import messages
@@ -85,7 +86,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
                 ("drafts", _("Drafts and scheduled")),
                 ("withdrawn", _("Withdrawn")),
             ],
-            "departments": Department.objects.filter(is_active=True).order_by("code"),
+            # only the departments some notice is addressed to (not the whole organization's, 5,000)
+            "departments": Department.objects.filter(
+                is_active=True, pk__in=Notice.audience_departments.through.objects.values("department_id")
+            ).order_by("code"),
             "can_publish": can_publish_notices(user),
             "to_ack_count": selectors.to_acknowledge_count(person=user),
             "now": clock.now(),
@@ -282,14 +286,50 @@ def _department_options(form: NoticeForm) -> list[dict[str, Any]]:
     return options
 
 
+REPORT_PAGE_SIZE = 50
+
+
+def _other_page_url(request: HttpRequest, param: str, number: int) -> str:
+    query = request.GET.copy()
+    query[param] = str(number)
+    return "?" + query.urlencode()
+
+
 @login_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acknowledgement report: totals, the departments a page at a time (``?departments_page=``),
+    and who has not acknowledged a page at a time (``?page=``), of one department (``?department=CODE``)
+    when asked. A fixed number of queries, whatever the number of recipients."""
     notice, scope = access_notice_report(request.user, pk)
-    data = selectors.notice_read_rate(notice=notice, department_ids=scope)
+    department_code = request.GET.get("department", "").strip()[:50] or None
+    data = selectors.notice_read_rate(notice=notice, department_ids=scope, department_code=department_code)
+    # both know their number already (from the totals): paging them costs one query a page
+    departments = Paginator(cast(Sequence[selectors.DepartmentRate], data.departments), REPORT_PAGE_SIZE).get_page(
+        request.GET.get("departments_page")
+    )
+    pending = Paginator(cast(Sequence[NoticeRecipient], data.pending), REPORT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    unfiltered = request.GET.copy()
+    unfiltered.pop("department", None)
+    unfiltered.pop("page", None)
     return render(
         request,
         "notices/report.html",
-        {"notice": notice, "report": data, "scoped": scope is not None, "now": clock.now()},
+        {
+            "notice": notice,
+            "report": data,
+            "departments": departments,
+            "departments_previous": departments.has_previous()
+            and _other_page_url(request, "departments_page", departments.previous_page_number()),
+            "departments_next": departments.has_next()
+            and _other_page_url(request, "departments_page", departments.next_page_number()),
+            "page": pending,
+            "department_code": department_code or "",
+            "unfiltered": unfiltered.urlencode(),
+            "scoped": scope is not None,
+            "now": clock.now(),
+        },
     )
 
 

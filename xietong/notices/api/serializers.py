@@ -142,14 +142,37 @@ class PendingSerializer(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
 
 
+class PendingPageSerializer(serializers.Serializer):
+    """One page of the people who have not acknowledged, in the API's usual page envelope."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PendingSerializer(many=True)
+
+
 class ReadRateSerializer(serializers.Serializer):
-    """The acknowledgement report: per department, and who has not acknowledged yet."""
+    """The acknowledgement report: per department, and a page of who has not acknowledged yet."""
 
     notice = serializers.IntegerField(source="notice.pk")
     due_at = serializers.DateTimeField(source="notice.due_at", allow_null=True)
     total = DepartmentRateSerializer()
     departments = DepartmentRateSerializer(many=True)
-    pending = PendingSerializer(many=True)
+    pending = PendingPageSerializer()
+
+
+class ReadRateQuerySerializer(serializers.Serializer):
+    department = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=50,
+        help_text="only the people of this department (its code) in `pending`",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, help_text="the page of `pending`")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=500, help_text="people per page of `pending` (default 50)"
+    )
 
 
 class NoticeListQuerySerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from rest_framework.serializers import BaseSerializer
 
 from xietong.api.errors import refusals_as_403
 from xietong.api.errors import url_pk as _pk
+from xietong.api.pagination import Pagination
 from xietong.api.views import CallerLanguageMixin
 from xietong.attachments.selectors import attachments_for
 from xietong.notices import selectors, services
@@ -28,9 +29,10 @@ from xietong.notices.api.serializers import (
     NoticeListQuerySerializer,
     NoticePublishSerializer,
     NoticeSerializer,
+    ReadRateQuerySerializer,
     ReadRateSerializer,
 )
-from xietong.notices.models import Notice
+from xietong.notices.models import Notice, NoticeRecipient
 from xietong.notices.permissions import access_notice, access_notice_report, notices_visible_to
 from xietong.org.models import Department, Person
 
@@ -114,12 +116,30 @@ class NoticeViewSet(CallerLanguageMixin, mixins.ListModelMixin, viewsets.Generic
             services.notice_withdraw(actor=self.actor, notice=notice)
         return self._answer(notice)
 
-    @extend_schema(responses=ReadRateSerializer)
+    @extend_schema(parameters=[ReadRateQuerySerializer], responses=ReadRateSerializer)
     @action(detail=True, methods=["get"], url_path="read-rate")
     def read_rate(self, request: Request, pk: str | None = None) -> Response:
         """The acknowledgement report: read and acknowledgement counts per department (the recipients'
-        departments at publication) and who has not acknowledged. The author, coordinators and
+        departments at publication) and a page of who has not acknowledged (``?page=``,
+        ``?page_size=``; ``?department=CODE`` for one department). The author, coordinators and
         administrators see every department; the leads of a department see theirs."""
         notice, scope = access_notice_report(self.actor, _pk(pk))
-        report = selectors.notice_read_rate(notice=notice, department_ids=scope)
-        return Response(ReadRateSerializer(report).data)
+        params = ReadRateQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        report = selectors.notice_read_rate(
+            notice=notice, department_ids=scope, department_code=params.validated_data["department"].strip() or None
+        )
+        pages = Pagination()
+        people = pages.paginate_queryset(cast(QuerySet[NoticeRecipient], report.pending), request, view=self)
+        data = {
+            "notice": notice,
+            "total": report.total,
+            "departments": report.departments[:],
+            "pending": {
+                "count": report.pending.count(),
+                "next": pages.get_next_link(),
+                "previous": pages.get_previous_link(),
+                "results": people,
+            },
+        }
+        return Response(ReadRateSerializer(data).data)

@@ -60,7 +60,68 @@ def test_publish_with_departments_and_acknowledge_and_read_rate(world, client):
     assert rate["total"]["acknowledged"] == 1
     assert rate["total"]["rate"] == 1.0
     assert rate["departments"][0]["department"] == "RD-HW"
-    assert rate["pending"] == []
+    assert rate["pending"] == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_the_read_rate_pages_who_has_not_acknowledged(world, client):
+    # given: a notice to everyone; the employee acknowledged, five did not
+    notice = publish(world.coordinator)
+    client.force_login(world.employee)
+    client.post(f"/api/v1/notices/{notice.pk}/acknowledge/")
+    client.force_login(world.coordinator)
+    url = f"/api/v1/notices/{notice.pk}/read-rate/"
+    # when
+    first = client.get(url, {"page_size": 2}).json()
+    last = client.get(url, {"page_size": 2, "page": 3}).json()
+    # then: every department, and the people two at a time by department code
+    assert [d["department"] for d in first["departments"]] == ["GM", "RD", "RD-HW", "SALES"]
+    assert (first["total"]["recipients"], first["total"]["acknowledged"]) == (6, 1)
+    assert first["pending"]["count"] == 5
+    assert {p["username"] for p in first["pending"]["results"]} == {"coordinator", "admin"}
+    assert first["pending"]["previous"] is None
+    assert first["pending"]["next"].endswith(f"{url}?page=2&page_size=2")
+    assert [p["username"] for p in last["pending"]["results"]] == ["other"]
+    assert last["pending"]["next"] is None
+
+
+def test_the_read_rate_narrows_the_people_to_one_department(world, client):
+    notice = publish(world.coordinator)
+    client.force_login(world.coordinator)
+    data = client.get(f"/api/v1/notices/{notice.pk}/read-rate/", {"department": "RD"}).json()
+    assert data["pending"]["count"] == 2
+    assert {(p["username"], p["department"]) for p in data["pending"]["results"]} == {
+        ("head", "RD"),
+        ("liaison", "RD"),
+    }
+    assert len(data["departments"]) == 4
+    nobody = client.get(f"/api/v1/notices/{notice.pk}/read-rate/", {"department": "NOPE"}).json()
+    assert nobody["pending"] == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_lead_reads_the_people_of_his_departments_only(world, client):
+    notice = publish(world.coordinator)
+    client.force_login(world.head)
+    data = client.get(f"/api/v1/notices/{notice.pk}/read-rate/").json()
+    other = client.get(f"/api/v1/notices/{notice.pk}/read-rate/", {"department": "SALES"}).json()
+    assert {p["username"] for p in data["pending"]["results"]} == {"head", "liaison", "employee"}
+    assert [d["department"] for d in data["departments"]] == ["RD", "RD-HW"]
+    assert other["pending"]["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [({"page_size": 0}, 400, "page_size"), ({"page_size": "x"}, 400, "page_size"), ({"page": 9}, 404, None)],
+)
+def test_a_bad_page_of_the_read_rate_is_refused_clearly(world, client, query, status, field):
+    notice = publish(world.coordinator)
+    client.force_login(world.coordinator)
+    response = client.get(f"/api/v1/notices/{notice.pk}/read-rate/", query)
+    assert response.status_code == status
+    error = response.json()["error"]
+    if field:
+        assert field in error["fields"]
+    else:
+        assert error["message"]
 
 
 def test_bad_input_gets_the_error_format_and_changes_nothing(world, client):

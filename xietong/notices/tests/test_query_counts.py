@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from xietong.notices import services
+from xietong.notices import services, views
 from xietong.notices.tests.factories import publish
 from xietong.org.tests.factories import PersonFactory
 
@@ -64,6 +64,32 @@ def test_the_report_costs_the_same_for_few_and_many_recipients(world, client, ro
     large = _queries(client, f"/notices/{large_notice.pk}/report/")
     small_api = _queries(client, f"/api/v1/notices/{small_notice.pk}/read-rate/")
     large_api = _queries(client, f"/api/v1/notices/{large_notice.pk}/read-rate/")
+    # then
+    assert (large, large_api) == (small, small_api)
+
+
+@pytest.mark.parametrize("role", ["head", "coordinator"])
+@pytest.mark.parametrize(
+    "query",
+    ["?page=2", "?department=RD", "?department=RD-HW&page=2&departments_page=2", "?department=NOPE"],
+)
+def test_the_pages_of_the_report_cost_the_same_for_few_and_many_recipients(world, client, monkeypatch, role, query):
+    # given: two a page, so both sizes have a second page of departments and of people
+    monkeypatch.setattr(views, "REPORT_PAGE_SIZE", 2)
+    client.force_login(world.user(role))
+    for n in range(4):
+        PersonFactory(username=f"a{n}", department=world.rd_hw if n % 2 else world.rd)
+    small_notice = publish(world.coordinator)
+    for n in range(30):
+        PersonFactory(username=f"b{n}", department=world.rd_hw if n % 2 else world.rd)
+    large_notice = publish(world.coordinator)
+    services.notice_acknowledge(actor=world.employee, notice=large_notice)
+    # when
+    small = _queries(client, f"/notices/{small_notice.pk}/report/{query}")
+    large = _queries(client, f"/notices/{large_notice.pk}/report/{query}")
+    api_query = query.replace("&departments_page=2", "") + "&page_size=2"
+    small_api = _queries(client, f"/api/v1/notices/{small_notice.pk}/read-rate/{api_query}")
+    large_api = _queries(client, f"/api/v1/notices/{large_notice.pk}/read-rate/{api_query}")
     # then
     assert (large, large_api) == (small, small_api)
 

@@ -1,13 +1,14 @@
 """The notice pages: list markers and filters, the htmx acknowledge button, the publish form, the
 report and the dashboard."""
 
+import re
 from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from xietong.common import clock
-from xietong.notices import services
+from xietong.notices import services, views
 from xietong.notices.models import Notice, NoticeRecipient
 from xietong.notices.tests.factories import MONDAY_9, TZ, publish, rd_notice
 
@@ -163,6 +164,87 @@ def test_a_lead_sees_only_the_rows_of_his_departments(world, client):
     assert 'data-department="RD-HW"' in html
     assert 'data-department="GM"' not in html
     assert 'data-person="other"' not in html
+
+
+def test_the_audience_filter_offers_the_departments_notices_were_addressed_to(world, client):
+    # given: a notice to RD-HW, one to everyone
+    publish(world.head, departments=[world.rd_hw])
+    publish(world.coordinator)
+    client.force_login(world.coordinator)
+    # when
+    html = client.get("/notices/").content.decode()
+    # then: RD-HW only, not every department of the organization
+    options = re.findall(r'<option value="(\d+)"', html)
+    assert options == [str(world.rd_hw.pk)]
+
+
+def _people(html: str) -> set[str]:
+    return set(re.findall(r'data-person="([^"]+)"', html))
+
+
+def test_the_report_pages_who_has_not_acknowledged(world, client, monkeypatch):
+    # given: a notice to everyone; five of the six have not acknowledged; two people a page
+    monkeypatch.setattr(views, "REPORT_PAGE_SIZE", 2)
+    notice = publish(world.coordinator)
+    services.notice_acknowledge(actor=world.employee, notice=notice)
+    client.force_login(world.coordinator)
+    # when
+    pages = [client.get(f"/notices/{notice.pk}/report/?page={n}").content.decode() for n in (1, 2, 3)]
+    # then: by department code (GM, RD, SALES), the count of all of them on every page
+    assert [_people(html) for html in pages] == [{"coordinator", "admin"}, {"head", "liaison"}, {"other"}]
+    assert all('id="pending-count">5<' in html for html in pages)
+    assert "?page=2" in pages[0]
+    assert 'id="total-recipients">6<' in pages[2]
+
+
+def test_the_report_pages_the_departments_and_keeps_the_other_list_where_it_was(world, client, monkeypatch):
+    monkeypatch.setattr(views, "REPORT_PAGE_SIZE", 2)
+    notice = publish(world.coordinator)
+    client.force_login(world.coordinator)
+    first = client.get(f"/notices/{notice.pk}/report/?page=2").content.decode()
+    second = client.get(f"/notices/{notice.pk}/report/?page=2&departments_page=2").content.decode()
+    assert re.findall(r'data-department="([^"]*)"', first) == ["GM", "RD"]
+    assert re.findall(r'data-department="([^"]*)"', second) == ["RD-HW", "SALES"]
+    assert "?page=2&amp;departments_page=2" in first
+    assert _people(second) == {"head", "liaison"}
+
+
+def test_the_report_narrows_who_has_not_acknowledged_to_one_department(world, client):
+    # given
+    notice = publish(world.coordinator)
+    client.force_login(world.coordinator)
+    # when
+    html = client.get(f"/notices/{notice.pk}/report/?department=RD").content.decode()
+    # then: RD's two people; every department's row is still there, RD's marked
+    assert _people(html) == {"head", "liaison"}
+    assert 'id="pending-count">2<' in html
+    assert '<tr data-department="RD" class="table-active">' in html
+    assert 'data-department="SALES"' in html
+    assert 'id="total-recipients">6<' in html
+
+
+def test_an_unknown_department_in_the_report_says_so_and_lists_nobody(world, client):
+    notice = publish(world.coordinator)
+    client.force_login(world.coordinator)
+    html = client.get(f"/notices/{notice.pk}/report/?department=NOPE").content.decode()
+    assert re.search(r'id="pending-department">[^<]*NOPE', html)
+    assert _people(html) == set()
+    assert 'id="all-acked"' not in html
+    assert 'id="pending-count">0<' in html
+
+
+def test_a_lead_cannot_narrow_the_report_to_a_department_he_does_not_lead(world, client):
+    # given: the head of RD, on a notice to everyone
+    notice = publish(world.coordinator)
+    client.force_login(world.head)
+    # when
+    own = client.get(f"/notices/{notice.pk}/report/?department=RD-HW").content.decode()
+    other = client.get(f"/notices/{notice.pk}/report/?department=SALES").content.decode()
+    # then
+    assert _people(own) == {"employee"}
+    assert _people(other) == set()
+    assert 'data-department="SALES"' not in other
+    assert re.search(r'id="pending-department">[^<]*SALES', other)
 
 
 def test_the_dashboard_shows_the_figures(world, client):
