@@ -112,7 +112,11 @@ class Case(TimeStampedModel):
     class Meta:
         ordering = ("-opened_at", "pk")
         constraints = [models.UniqueConstraint(fields=("process", "ref"), name="processes_case_unique_ref")]
-        indexes = [models.Index(fields=("process", "opened_at"), name="processes_case_opened_idx")]
+        indexes = [
+            models.Index(fields=("process", "opened_at"), name="processes_case_opened_idx"),
+            # the case list's order (newest first): a page is read off the index, not sorted
+            models.Index(fields=("-opened_at", "-id"), name="processes_case_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.process.code} {self.ref}"

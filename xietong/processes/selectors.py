@@ -27,7 +27,7 @@ from django.db.models import Case as Case_
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from xietong.common.calendar import WorkingMicros, ensure_calendar
+from xietong.common.calendar import WorkingMicros, ensure_calendar, working_days
 from xietong.common.sql import middle_values
 from xietong.common.worktime import Schedule
 from xietong.org.models import Department, Person
@@ -100,12 +100,36 @@ def case_list(
     state: str | None = None,
     department_id: int | None = None,
     overdue: bool = False,
+    annotate: bool = True,
 ) -> QuerySet[Case]:
-    """The cases (already narrowed to what the user sees), each with its running step annotated:
+    """The cases (already narrowed to what the user sees), newest first, each with its running step
+    annotated (unless ``annotate`` is False, see :func:`with_running_step`).
+
+    The filters on the running step are EXISTS on the step runs (the unique running run of an open
+    case), not filters on the annotations, so the database need not compute the annotations of every
+    case to pick a page: paginate the unannotated list and annotate only the page's rows."""
+    qs = cases
+    if process_id is not None:
+        qs = qs.filter(process_id=process_id)
+    if state:
+        qs = qs.filter(state=state)
+    if department_id is not None:
+        qs = qs.filter(state__in=CASE_OPEN_STATES).filter(Exists(_running_run().filter(responsible_id=department_id)))
+    if overdue:
+        qs = qs.alias(
+            has_late_step=Exists(_running_run().filter(due_at__lt=now)),
+            held_late_step=Exists(_running_run().filter(due_at__lt=OuterRef("held_since"))),
+        ).filter(Q(state=Case.State.RUNNING, has_late_step=True) | Q(state=Case.State.ON_HOLD, held_late_step=True))
+    qs = qs.order_by("-opened_at", "-pk")
+    return with_running_step(qs, now) if annotate else qs
+
+
+def with_running_step(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    """The cases, each with its process and version and its running step annotated:
     ``current_step_name``, ``current_department_id``, ``current_department_name``, ``current_due_at``
-    (None when the case is closed) and ``is_overdue``. One query per page (plus the paginator's COUNT)."""
+    (None when the case is closed) and ``is_overdue``; one query."""
     running = _running_run().filter(case__state__in=CASE_OPEN_STATES)
-    qs = (
+    return (
         cases.select_related("process", "version")
         .annotate(
             current_step_name=Subquery(running.values("step__name")[:1]),
@@ -121,15 +145,14 @@ def case_list(
             )
         )
     )
-    if process_id is not None:
-        qs = qs.filter(process_id=process_id)
-    if state:
-        qs = qs.filter(state=state)
-    if department_id is not None:
-        qs = qs.filter(current_department_id=department_id)
-    if overdue:
-        qs = qs.filter(is_overdue=True)
-    return qs.order_by("-opened_at", "-pk")
+
+
+def case_page(cases: QuerySet[Case], now: datetime) -> list[Case]:
+    """The rows of one page of :func:`case_list` (``annotate=False``, sliced by the paginator),
+    annotated by :func:`with_running_step`: one query, which picks the page's ids first (by the index
+    on the order, skipping rows without computing anything for them) and annotates only those."""
+    page_ids = cases.values("pk")
+    return list(with_running_step(Case.objects.filter(pk__in=Subquery(page_ids)), now).order_by("-opened_at", "-pk"))
 
 
 def case_runs(case: Case) -> QuerySet[StepRun]:
@@ -217,9 +240,14 @@ def working_time_left(
     schedule = cache.get(department_id)
     if schedule is None:
         schedule = cache[department_id] = department_schedule(department_id)
-    if due_at >= now:
-        return TimeLeft(False, schedule.working_time(now, due_at), schedule.day_length)
-    return TimeLeft(True, schedule.working_time(due_at, now), schedule.day_length)
+    low, high = sorted((due_at, now))
+    # the calendar of those years, built once per process: no loop over the days in between
+    local = schedule.tz
+    days = working_days(schedule, low.astimezone(local).date(), high.astimezone(local).date())
+    working = days.working_time(low, high)
+    if working is None:  # pragma: no cover - the calendar covers whole years around both instants
+        working = schedule.working_time(low, high)
+    return TimeLeft(due_at < now, working, schedule.day_length)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,9 +18,16 @@ from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
 
 from xietong.common import calendar as calendar_module
-from xietong.common.calendar import EpochMicros, WorkingMicros, calendar_key, ensure_calendar
+from xietong.common.calendar import (
+    EpochMicros,
+    WorkingMicros,
+    calendar_key,
+    ensure_calendar,
+    instant_columns,
+    working_days,
+)
 from xietong.common.models import WorkCalendar, WorkPeriod
-from xietong.common.sql import Middle, middle_values
+from xietong.common.sql import LocalMonth, Middle, middle_values
 from xietong.common.worktime import Schedule
 from xietong.notify.models import Notification
 from xietong.org.tests.factories import PersonFactory
@@ -330,3 +337,121 @@ def test_middle_values_of_nothing_is_empty() -> None:
 def test_the_median_in_hours_is_exact_until_the_final_division() -> None:
     assert Middle(2, 3_600_000_000, 3_600_000_001).median_hours == 7_200_000_001 / 7_200_000_000
     assert Middle(1, 5_400_000_000, 5_400_000_000).median_hours == 1.5
+
+
+# ── WorkingDays: the calendar joined by UTC date ────────────────────────────────────────────────
+
+
+def working_days_in_sql(schedule: Schedule, intervals: list[tuple[datetime, datetime]]) -> list[int | None]:
+    """Store the intervals as notifications and time them all in one query, as the process figures do:
+    each instant's UTC date row of the calendar looked up, the working time a difference of two clocks."""
+    days = working_days(schedule, date(2025, 12, 1), date(2027, 2, 28))
+    person = PersonFactory()
+    stored = Notification.objects.bulk_create(
+        Notification(recipient=person, kind="test.interval", title=str(n), created_at=start, read_at=end)
+        for n, (start, end) in enumerate(intervals)
+    )
+    vendor = connection.vendor
+    ids = ", ".join(str(n.pk) for n in stored)
+    rows = (
+        f"SELECT id, {instant_columns(vendor, 'created_at', 'start')}, {instant_columns(vendor, 'read_at', 'end')} "
+        f"FROM notify_notification WHERE id IN ({ids})"
+    )
+    clock = "(SELECT {sql} FROM working_days d WHERE d.day = t.{name}_day)"
+    start, end = (
+        clock.format(sql=days.clock_sql(vendor, "d", f"t.{name}_tod"), name=name) for name in ("start", "end")
+    )
+    sql = f"WITH working_days AS ({days.table_sql(vendor)}) SELECT t.id, {end} - {start} FROM ({rows}) t"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [days.payload(vendor)])
+        found = dict(cursor.fetchall())
+    return [found[n.pk] for n in stored]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "seed"),
+    [(CN, 16), (ROUND_THE_CLOCK, 17), (BERLIN_NIGHTS, 18)],
+    ids=["cn with lunch breaks", "00:00-24:00", "Europe/Berlin DST"],
+)
+def test_working_days_equal_working_time_on_random_intervals(schedule: Schedule, seed: int) -> None:
+    # given: 400 seeded intervals, many starting or ending exactly at a period's edge
+    intervals = random_intervals(schedule, seed, 400)
+    # when
+    in_sql = working_days_in_sql(schedule, intervals)
+    # then
+    assert in_sql == [micros(schedule.working_time(start, end)) for start, end in intervals]
+
+
+@pytest.mark.parametrize(("start", "end", "hours"), CN_CASES)
+def test_working_days_on_the_nasty_cases(start: str, end: str, hours: float) -> None:
+    # when
+    [in_sql] = working_days_in_sql(CN, [(at(start), at(end))])
+    # then
+    assert in_sql == micros(CN.working_time(at(start), at(end))) == round(hours * 3_600_000_000)
+
+
+def test_working_days_on_the_days_the_clocks_change() -> None:
+    # given: a period around each jump, and the repeated hour's two 02:30s
+    spring = (at("2026-03-29T00:00", BERLIN), at("2026-03-29T05:00", BERLIN))
+    autumn = (at("2026-10-25T00:00", BERLIN), at("2026-10-25T05:00", BERLIN))
+    inside = (at("2026-10-25T02:30", BERLIN), at("2026-10-25T02:30", BERLIN).replace(fold=1))
+    # when
+    in_sql = working_days_in_sql(BERLIN_NIGHTS, [spring, autumn, inside])
+    # then
+    assert in_sql == [2 * 3_600_000_000, 4 * 3_600_000_000, 3_600_000_000]
+
+
+def test_working_days_are_built_once_per_schedule_and_years() -> None:
+    # when
+    first = working_days(CN, date(2026, 3, 1), date(2026, 3, 31))
+    again = working_days(CN, date(2026, 1, 2), date(2026, 12, 30))
+    # then: whole years, one object, covering its range and not beyond
+    assert again is first
+    assert (first.first_day, first.last_day) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert first.covers(date(2026, 1, 1), date(2026, 12, 31))
+    assert not first.covers(date(2025, 12, 31), date(2026, 1, 1))
+
+
+def test_working_days_refuse_a_backwards_range() -> None:
+    with pytest.raises(ValueError, match="before"):
+        working_days(CN, date(2026, 3, 2), date(2026, 3, 1))
+
+
+# ── LocalMonth ──────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("tz", [SHANGHAI, BERLIN, ZoneInfo("America/St_Johns")], ids=str)
+def test_local_month_starts_at_local_midnight_also_across_daylight_saving(tz: ZoneInfo) -> None:
+    # given: instants a microsecond either side of each local month start of 2026, and of 1991's
+    # (Shanghai's last summer time), stored as notifications
+    person = PersonFactory()
+    starts = [datetime(year, month, 1, tzinfo=tz) for year in (1991, 2026) for month in range(1, 13)]
+    moments = [start + shift for start in starts for shift in (-US, timedelta(0), US)]
+    stored = Notification.objects.bulk_create(
+        Notification(recipient=person, kind="test.month", title=str(n), created_at=moment)
+        for n, moment in enumerate(moments)
+    )
+    # when
+    months = dict(
+        Notification.objects.filter(pk__in=[n.pk for n in stored])
+        .annotate(month=LocalMonth("created_at", tz, until=datetime(2026, 12, 31, tzinfo=UTC)))
+        .values_list("pk", "month")
+    )
+    # then
+    assert [months[n.pk] for n in stored] == [f"{moment.astimezone(tz):%Y-%m}" for moment in moments]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "seed"),
+    [(CN, 26), (ROUND_THE_CLOCK, 27), (BERLIN_NIGHTS, 28)],
+    ids=["cn with lunch breaks", "00:00-24:00", "Europe/Berlin DST"],
+)
+def test_working_days_in_python_equal_working_time(schedule: Schedule, seed: int) -> None:
+    # given
+    days = working_days(schedule, date(2026, 1, 1), date(2027, 2, 28))
+    intervals = random_intervals(schedule, seed, 400)
+    # when
+    found = [days.working_time(start, end) for start, end in intervals]
+    # then: the same as the day-by-day loop, and nothing for an instant outside the calendar
+    assert found == [schedule.working_time(start, end) for start, end in intervals]
+    assert days.working_time(at("2024-06-03T09:00"), at("2026-03-02T09:00")) is None

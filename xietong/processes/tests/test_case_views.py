@@ -21,6 +21,7 @@ from xietong.common import clock
 from xietong.processes.models import Case, CaseEvent, StepRun
 from xietong.processes.tests.factories import CaseFactory, StepRunFactory
 from xietong.processes.tests.route_matrix_cases import hw_case, hw_process, sales_case, sales_process
+from xietong.processes.views import cases as cases_views
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -232,6 +233,33 @@ def test_the_case_list_highlights_overdue_cases_and_filters_them(client, world):
     ]
     assert [case.ref for case, _left in overdue.context["rows"]] == ["LATE"]
     assert everything.content.decode().count('class="table-danger" data-overdue="1"') == 1
+
+
+def test_the_case_list_counts_up_to_a_cap_and_pages_through_what_it_counted(client, world, monkeypatch):
+    # given: 9 cases, and a cap of 3 (the list counts at most cap + 1 rows, whatever their number)
+    grow(world, 1)
+    monkeypatch.setattr(cases_views, "COUNT_CAP", 3)
+    monkeypatch.setattr(cases_views, "PAGE_SIZE", 2)
+    client.force_login(world.coordinator)
+    # when
+    first = client.get(reverse("processes:case_list"))
+    second = client.get(reverse("processes:case_list"), {"page": "2"})
+    # then: "more than 3", newest first, the pages joining up without a gap or a repeat
+    assert first.context["page"].paginator.capped
+    assert "More than 3 cases" in first.content.decode() or "超过 3" in first.content.decode()
+    ordered = list(Case.objects.order_by("-opened_at", "-pk").values_list("ref", flat=True))
+    shown = [case.ref for case, _left in first.context["rows"]] + [c.ref for c, _l in second.context["rows"]]
+    assert shown == ordered[:4]
+
+
+def test_a_short_case_list_shows_its_exact_count(client, world):
+    # given
+    overdue_and_fresh(world)
+    client.force_login(world.coordinator)
+    # when
+    page = client.get(reverse("processes:case_list")).context["page"]
+    # then
+    assert (page.paginator.count, page.paginator.capped) == (2, False)
 
 
 def test_my_work_lists_my_departments_steps_overdue_first_in_working_time(client, world):

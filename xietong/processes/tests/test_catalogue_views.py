@@ -204,9 +204,9 @@ def test_a_draft_only_process_is_404_for_non_editors(client, world) -> None:
 
 
 # session, person, organization (language and schedule), notification bell; the process; its versions,
-# their steps and cooperating departments (3); process_series (2); process_figures (14, this process: 7
-# reads, the calendar's range and, this first time, building the calendar in 6); whether the user may
-# open a case (1)
+# their steps and cooperating departments (3); process_series (2); process_figures (5, this process:
+# its cases, its runs per step, the steps, the two medians; the calendar is built in memory); whether
+# the user may open a case (1)
 @pytest.mark.parametrize("count", [2, 10])
 def test_process_page_costs_a_fixed_number_of_queries(client, world, count: int) -> None:
     # given
@@ -222,7 +222,7 @@ def test_process_page_costs_a_fixed_number_of_queries(client, world, count: int)
     assert queries == PROCESS_PAGE_QUERIES
 
 
-PROCESS_PAGE_QUERIES = 25
+PROCESS_PAGE_QUERIES = 16
 
 
 def test_chart_data_is_the_on_time_rate_by_step_and_month(client, world) -> None:

@@ -16,9 +16,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +48,33 @@ from xietong.processes.permissions import (
 )
 
 PAGE_SIZE = 50
+#: The case list counts its cases up to this many and shows "more than" beyond: an exact count would
+#: read every matching case on every page load.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``cap`` (one query, ``COUNT`` over at most ``cap + 1`` rows):
+    ``capped`` tells that there are more, and pages go up to the cap."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        cases = cast(QuerySet[Case], self.object_list)
+        return min(cases.order_by()[: self.cap + 1].count(), self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def shown_count(self) -> int:
+        return min(self.count, self.cap)
+
+
 HANDOFF_MONTHS = (6, 12, 24)
 
 
@@ -60,6 +91,16 @@ def _int(value: str | None) -> int | None:
 
 def _sees_every_department(user: Any) -> bool:
     return is_coordinator(user) or is_admin(user)
+
+
+def _options(departments: Any, selected: int | None) -> str:
+    """The ``<option>``s of a department filter, joined in Python: hundreds of departments through
+    the template engine (a variable, a comparison and localisation each) cost more than the page."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((str(d["pk"]), mark_safe(" selected") if d["pk"] == selected else "", d["name"]) for d in departments),
+    )
 
 
 # ── The case list ───────────────────────────────────────────────────────────────────────────────
@@ -81,15 +122,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
         state=state or None,
         department_id=department_id,
         overdue=overdue,
+        annotate=False,
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
+    # only the page's rows are annotated with their running step
+    page.object_list = selectors.case_page(cast(QuerySet[Case], page.object_list), now)
     schedules: dict[int, Schedule] = {}
     rows = []
-    for case in page:
-        due_at, department_id = getattr(case, "current_due_at", None), getattr(case, "current_department_id", None)
+    for case in page.object_list:
+        # (not department_id: that is the filter's, shown again below)
+        due_at, current = getattr(case, "current_due_at", None), getattr(case, "current_department_id", None)
         left = None
-        if due_at is not None and department_id is not None:  # annotated by selectors.case_list
-            left = selectors.working_time_left(due_at, department_id, now, schedules=schedules)
+        if due_at is not None and current is not None:  # annotated by selectors.case_page
+            left = selectors.working_time_left(due_at, current, now, schedules=schedules)
         rows.append((case, left))
     filters = {
         "process": process_id or "",
@@ -106,7 +151,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": "&".join(f"{key}={value}" for key, value in filters.items() if value),
             "processes": Process.objects.filter(versions__published_at__isnull=False).distinct().order_by("code"),
-            "departments": Department.objects.filter(is_active=True).order_by("code"),
+            # (pk, name) only: an organization has hundreds of departments, rendered on every page
+            "department_options": _options(
+                Department.objects.filter(is_active=True).order_by("code").values("pk", "name"), department_id
+            ),
             "states": Case.State.choices,
         },
     )
@@ -323,10 +371,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     if _sees_every_department(user):
         allowed: set[int] | None = None
-        choices = Department.objects.filter(is_active=True).order_by("code")
+        choices = Department.objects.filter(is_active=True).order_by("code").values("pk", "name")
     else:
         allowed = user_department_ids(user)
-        choices = Department.objects.filter(pk__in=allowed).order_by("code")
+        choices = Department.objects.filter(pk__in=allowed).order_by("code").values("pk", "name")
     department_id = _int(request.GET.get("department"))
     if department_id is not None and (allowed is None or department_id in allowed):
         selected: set[int] | None = {department_id}
@@ -346,6 +394,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "departments": choices,
+            "department_options": _options(choices, department_id),
             "department_id": department_id,
             "every_department": allowed is None,
         },
