@@ -30,9 +30,14 @@ def format_as_of(as_of: datetime, tz: ZoneInfo) -> str:
     return text if text[-6] in "+-" else text.replace("Z", "+00:00")
 
 
-def build_report(as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
+def build_report(
+    as_of: datetime, tz: ZoneInfo, *, progress: Callable[[str, int, int], None] | None = None
+) -> dict[str, Any]:
+    """The report of metrics.md; ``progress(section, done, total)`` is told before each section."""
     report: dict[str, Any] = {"as_of": format_as_of(as_of, tz)}
-    for name in SECTIONS:
+    for done, name in enumerate(SECTIONS):
+        if progress is not None:
+            progress(name, done, len(SECTIONS))
         provider = _providers.get(name)
         report[name] = provider(as_of) if provider is not None else {}
     return report
