@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -66,22 +67,46 @@ def nearest_schedule_spec(tree: DepartmentTree, department_id: int) -> dict[str,
     return None
 
 
-def _department_tree_map() -> DepartmentTree:
-    """pk -> (parent pk, own schedule) of every department (cached briefly)."""
-    tree = cache.get(SCHEDULES_CACHE_KEY)
-    if tree is None:
-        tree = {
-            pk: (parent, spec) for pk, parent, spec in Department.objects.values_list("pk", "parent_id", "schedule")
-        }
-        cache.set(SCHEDULES_CACHE_KEY, tree, 30)
+@dataclasses.dataclass(frozen=True)
+class _Tree:
+    version: str
+    parents: DepartmentTree
+    children: dict[int | None, list[int]]
+
+
+_memo: list[_Tree] = []  # this process's copy of the tree, valid while the shared version is the same
+
+
+def _department_tree() -> _Tree:
+    """The department tree, shared by the processes through the cache for 30 s and kept in each
+    process as long as its version is current: a request asks a few times (scopes, schedules),
+    and a 5,000-department tree takes milliseconds to unpickle. A change deletes the version
+    (``clear_org_caches``), so every process rebuilds at its next question."""
+    version = cache.get(SCHEDULES_CACHE_KEY)
+    if version is not None and _memo and _memo[0].version == version:
+        return _memo[0]
+    parents: DepartmentTree = {
+        pk: (parent, spec) for pk, parent, spec in Department.objects.values_list("pk", "parent_id", "schedule")
+    }
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(SCHEDULES_CACHE_KEY, version, 30)
+    children: dict[int | None, list[int]] = {}
+    for pk, (parent, _spec) in parents.items():
+        children.setdefault(parent, []).append(pk)
+    tree = _Tree(version, parents, children)
+    _memo[:] = [tree]
     return tree
+
+
+def _department_tree_map() -> DepartmentTree:
+    """pk -> (parent pk, own schedule) of every department."""
+    return _department_tree().parents
 
 
 def department_subtree_ids(roots: set[int]) -> set[int]:
     """The given departments and every department below them."""
-    children: dict[int | None, list[int]] = {}
-    for pk, (parent, _spec) in _department_tree_map().items():
-        children.setdefault(parent, []).append(pk)
+    children = _department_tree().children
     found, stack = set(), list(roots)
     while stack:
         pk = stack.pop()

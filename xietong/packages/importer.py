@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from xietong.packages.document import Document, DocumentError, Problem, Reader, load_document
@@ -22,6 +22,8 @@ from xietong.packages.registry import (
     handler_for,
     handlers,
 )
+
+ANALYZE_AFTER = 10_000  # changed objects; below, autovacuum's own statistics are soon enough
 
 # progress(phase, done, total): called as an import advances; phase is a translated label such as
 # "Reading the file" or "Writing: people"; total is 0 when unknown.
@@ -157,6 +159,12 @@ def _import(doc: Document, *, actor: Any, dry_run: bool, partial: bool, say: Pro
         else:
             for callback in after_import_callbacks():
                 transaction.on_commit(callback, robust=True)
+    if not dry_run and len(ctx.changes) >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # PostgreSQL plans queries from table statistics that autovacuum refreshes only later: after a
+        # large import the pages would meanwhile be planned for the empty tables they were.
+        say(_("Updating the database's statistics"), steps, steps)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     say(_("Done"), steps, steps)
     return ImportResult(changes=ctx.changes, dry_run=dry_run)
 

@@ -103,3 +103,18 @@ def test_grow_adds_what_it_says(world):
     assert Committee.objects.count() - committees == 10
     assert Department.objects.filter(parent=world.rd).count() == 1 + 10
     assert Department.objects.filter(head=world.head).count() == 1 + 5
+
+
+def test_the_department_tree_is_read_once_and_again_after_a_change(world, django_assert_num_queries):
+    # given the tree read once
+    from xietong.org.selectors import clear_org_caches, department_subtree_ids
+    from xietong.org.services import department_create
+
+    assert department_subtree_ids({world.rd.pk}) == {world.rd.pk, world.rd_hw.pk}
+    # then asking again costs no query
+    with django_assert_num_queries(0):
+        assert department_subtree_ids({world.gm.pk}) >= {world.rd.pk, world.sales.pk}
+    # and a new department shows once the change cleared the shared version
+    new = department_create(actor=world.admin, code="RD-SW", name="软件研发部", parent=world.rd)
+    clear_org_caches()  # what the service does on commit
+    assert new.pk in department_subtree_ids({world.rd.pk})

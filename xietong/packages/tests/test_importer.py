@@ -374,3 +374,16 @@ def test_an_import_pauses_the_cycle_collector_and_turns_it_back_on(db):
         package_import(raw=b"version: 1\n", progress=lambda *_args: seen.append(gc.isenabled()))
     assert not any(seen)
     assert gc.isenabled()
+
+
+def test_a_large_import_refreshes_postgresqls_statistics(db, monkeypatch):
+    # given a threshold the test file reaches
+    from xietong.packages import importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 3)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        package_import(raw=_org_of(3))
+    # then: on PostgreSQL only, once, after the writes
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analyzed == (["ANALYZE"] if connection.vendor == "postgresql" else [])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from xietong.packages.document import Document
@@ -95,6 +96,9 @@ class Command(BaseCommand):
                     raise CommandError(str(exc)) from exc
         progress("indexing for search")
         call_command("reindex", verbosity=0)
+        if connection.vendor == "postgresql":  # fresh statistics for the planner, as after a large import
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         progress("done")
 
     def _import(self, package: dict[str, Any], progress: Any) -> None:
