@@ -41,19 +41,19 @@ def test_postgresql_opens_one_connection_per_request_by_default(
 ) -> None:
     # when
     database = _settings(monkeypatch, tmp_path, DATABASE_URL=POSTGRES)["DATABASES"]["default"]
-    # then
-    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (0, False)
+    # then: each process keeps its connection, checked before it is reused
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is False
     assert "pool" not in database.get("OPTIONS", {})
 
 
 def test_persistent_connections_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # when
-    database = _settings(monkeypatch, tmp_path, DATABASE_URL=POSTGRES, CONN_MAX_AGE="60", CONN_HEALTH_CHECKS="true")[
+    database = _settings(monkeypatch, tmp_path, DATABASE_URL=POSTGRES, CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="false")[
         "DATABASES"
     ]["default"]
     # then
-    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (0, False)
     assert "pool" not in database.get("OPTIONS", {})
 
 
