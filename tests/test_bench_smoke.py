@@ -206,3 +206,41 @@ def test_a_load_phase_with_answers_other_than_200_fails_the_run(pages_server: in
         "/ok",
         loadclient.measure("127.0.0.1", pages_server, "/ok", "", connections=1, seconds=1, use_python=True),
     )
+
+
+class _Busy(http.server.BaseHTTPRequestHandler):
+    """/healthz answers at once once ``free_at`` has passed, slowly before."""
+
+    free_at = 0.0
+
+    def do_GET(self) -> None:
+        import time
+
+        if time.monotonic() < self.free_at:
+            time.sleep(1.5)  # a worker still busy with a slow page's request
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_the_next_page_waits_until_the_workers_are_free_again() -> None:
+    # given a server busy for about two more seconds
+    import time
+
+    bench = _bench_module()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _Busy.free_at = time.monotonic() + 2
+        # when
+        waited = bench.drain(server.server_address[1])
+        # then: it waited for the workers, and not longer than needed
+        assert 1.5 <= waited < 10
+        assert bench.drain(server.server_address[1]) < 1
+    finally:
+        server.shutdown()
+        server.server_close()
