@@ -117,7 +117,7 @@ class Dispute(TimeStampedModel):
         WITHDRAWN = "withdrawn", pgettext_lazy("dispute state", "Withdrawn")
 
     ref = models.CharField(_("reference"), max_length=32, unique=True, validators=[code_validator])
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("dispute", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     parties = models.ManyToManyField("org.Department", verbose_name=_("parties"), related_name="disputes")
     raised_by = models.ForeignKey(

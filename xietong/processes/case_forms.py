@@ -8,12 +8,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xietong.org.models import Person
 
 
 class CaseOpenForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("case", "Title"), max_length=200)
     ref = forms.CharField(
         label=_("Reference"),
         max_length=64,

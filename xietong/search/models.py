@@ -9,12 +9,13 @@ PostgreSQL two generated ``tsvector`` columns with GIN indexes. Both are created
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=32)
     object_id = models.BigIntegerField(_("object id"))
-    title = models.TextField(_("title"))
+    title = models.TextField(pgettext_lazy("search result", "title"))
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500)
     title_terms = models.TextField(blank=True)
